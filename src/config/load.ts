@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
+import { checkField, isField, parseEnvValue, type Section } from './schema-dsl.js';
+import { coreSchema } from './schema.js';
+import type { RelayConfig } from './types.js';
+
+/** Every problem found in a config, reported together (RELAY_ERR_CONFIG_INVALID). */
+export class ConfigError extends Error {
+  readonly code = 'RELAY_ERR_CONFIG_INVALID';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The default config file, overridden by RELAY_CONFIG. Only config/ reads process.env. */
+export function configPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.RELAY_CONFIG ?? 'config/relay.toml';
+}
+
+function walk(schema: Section, input: Record<string, unknown>, path: string, env: NodeJS.ProcessEnv, problems: string[]) {
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(input)) {
+    if (!(key in schema)) problems.push(`unknown key ${path}${key}`);
+  }
+  for (const [key, node] of Object.entries(schema)) {
+    const here = `${path}${key}`;
+    const raw = input[key];
+    if (isField(node)) {
+      let value = raw === undefined ? node.default : raw;
+      const fromEnv = node.env ? env[node.env] : undefined;
+      if (fromEnv !== undefined) value = parseEnvValue(node, fromEnv);
+      const problem = checkField(fromEnv !== undefined ? `${here} (from ${node.env})` : here, node, value);
+      if (problem) problems.push(problem);
+      out[key] = Array.isArray(value) ? [...value] : value;
+    } else if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
+      problems.push(`${here} must be a table ([${here}])`);
+    } else {
+      out[key] = walk(node, (raw as Record<string, unknown>) ?? {}, `${here}.`, env, problems);
+    }
+  }
+  return out;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Options of loadConfig. */
+export type LoadOptions = {
+  /** File to read; undefined reads configPath(env); null uses defaults only. */
+  file?: string | null;
+  env?: NodeJS.ProcessEnv;
+  /** Schemas of extension sections, keyed by TOML section name. */
+  extensionSchemas?: Record<string, Section>;
+  /** Values layered over the file (tests). */
+  overrides?: Record<string, unknown>;
+};
+
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const cur = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur)
+        ? merge(cur as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
+  }
+  return out;
+}
+
+/** Parses TOML text into a plain object, turning syntax errors into a ConfigError. */
+export function parseConfigText(text: string, file: string): Record<string, unknown> {
+  try {
+    return parseToml(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new ConfigError([`${file}: ${(err as Error).message.split('\n')[0]}`]);
+  }
+}
+
+/**
+ * Loads, validates and deep-freezes the config. Collects every problem (unknown key, wrong
+ * type, bad value) into one ConfigError naming each key and the expected form.
+ */
+export function loadConfig(opts: LoadOptions = {}): RelayConfig {
+  const env = opts.env ?? process.env;
+  const file = opts.file === undefined ? configPath(env) : opts.file;
+  let input: Record<string, unknown> = {};
+  if (file !== null) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new ConfigError([`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`]);
+    }
+    input = parseConfigText(text, file);
+  }
+  if (opts.overrides) input = merge(input, opts.overrides);
+  const schema: Section = { ...coreSchema, ...(opts.extensionSchemas ?? {}) };
+  const problems: string[] = [];
+  const values = walk(schema, input, '', env, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const sections: Record<string, unknown> = {};
+  for (const name of Object.keys(opts.extensionSchemas ?? {})) {
+    sections[name] = values[name];
+    delete values[name];
+  }
+  return deepFreeze({ ...values, sections, ...(file ? { file } : {}) }) as unknown as RelayConfig;
+}

@@ -1,0 +1,89 @@
+/** A leaf of the config schema: its type, default, description and how it is checked. */
+export type Field = {
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'string[]';
+  default: unknown;
+  description: string;
+  /** Allowed values for strings. */
+  oneOf?: readonly string[];
+  min?: number;
+  max?: number;
+  /** Extra check; returns the expected form when the value is wrong. */
+  check?: (value: unknown) => string | undefined;
+  /** Environment variable that overrides this key (Cloud Run). */
+  env?: string;
+  /** Applied by a hot reload without restart. */
+  reloadable?: boolean;
+};
+
+/** A section maps keys to fields or nested sections. */
+export type Section = { [key: string]: Field | Section };
+
+export function isField(node: Field | Section): node is Field {
+  return typeof (node as Field).type === 'string' && 'description' in node;
+}
+
+/** Expected form of a field, used in error messages. */
+export function describeField(field: Field): string {
+  if (field.oneOf) return `one of ${field.oneOf.map((v) => JSON.stringify(v)).join(', ')}`;
+  const range =
+    field.min !== undefined || field.max !== undefined ? ` from ${field.min ?? '-∞'} to ${field.max ?? '∞'}` : '';
+  switch (field.type) {
+    case 'integer':
+      return `an integer${range}`;
+    case 'number':
+      return `a number${range}`;
+    case 'boolean':
+      return 'true or false';
+    case 'string[]':
+      return 'an array of strings';
+    default:
+      return 'a string';
+  }
+}
+
+/** Checks one value against its field; returns a problem text or undefined. */
+export function checkField(path: string, field: Field, value: unknown): string | undefined {
+  const bad = `${path} must be ${describeField(field)}`;
+  switch (field.type) {
+    case 'integer':
+      if (!Number.isSafeInteger(value)) return `${bad} (got ${JSON.stringify(value)})`;
+      break;
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return `${bad} (got ${JSON.stringify(value)})`;
+      break;
+    case 'boolean':
+      if (typeof value !== 'boolean') return `${bad} (got ${JSON.stringify(value)})`;
+      break;
+    case 'string[]':
+      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) return bad;
+      break;
+    case 'string':
+      if (typeof value !== 'string') return `${bad} (got ${JSON.stringify(value)})`;
+      if (field.oneOf && !field.oneOf.includes(value)) return `${bad} (got ${JSON.stringify(value)})`;
+      break;
+  }
+  if (typeof value === 'number') {
+    if (field.min !== undefined && value < field.min) return `${bad} (got ${value})`;
+    if (field.max !== undefined && value > field.max) return `${bad} (got ${value})`;
+  }
+  const extra = field.check?.(value);
+  return extra ? `${path} must be ${extra} (got ${JSON.stringify(value)})` : undefined;
+}
+
+/** Parses an environment string into a field's type; returns undefined when it does not parse. */
+export function parseEnvValue(field: Field, raw: string): unknown {
+  switch (field.type) {
+    case 'integer':
+    case 'number':
+      return raw.trim() === '' ? raw : Number(raw);
+    case 'boolean':
+      return raw === 'true' ? true : raw === 'false' ? false : raw;
+    case 'string[]':
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+    default:
+      return raw;
+  }
+}

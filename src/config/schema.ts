@@ -1,0 +1,139 @@
+import type { Field, Section } from './schema-dsl.js';
+import { isPubkeyRef } from './pubkeys.js';
+
+const str = (d: string, description: string, extra: Partial<Field> = {}): Field => ({
+  type: 'string',
+  default: d,
+  description,
+  ...extra,
+});
+const int = (d: number, description: string, extra: Partial<Field> = {}): Field => ({
+  type: 'integer',
+  default: d,
+  description,
+  min: 0,
+  ...extra,
+});
+const bool = (d: boolean, description: string, extra: Partial<Field> = {}): Field => ({
+  type: 'boolean',
+  default: d,
+  description,
+  ...extra,
+});
+const pubkeys = (description: string, extra: Partial<Field> = {}): Field => ({
+  type: 'string[]',
+  default: [],
+  description,
+  check: (v) => ((v as string[]).every(isPubkeyRef) ? undefined : 'npub or 64-hex pubkeys'),
+  ...extra,
+});
+
+const wsUrl = (v: unknown): string | undefined => {
+  try {
+    const u = new URL(v as string);
+    return u.protocol === 'ws:' || u.protocol === 'wss:' ? undefined : 'a ws:// or wss:// URL';
+  } catch {
+    return 'a ws:// or wss:// URL';
+  }
+};
+
+/** The core config schema: one source of truth for keys, types, defaults and env overrides. */
+export const coreSchema: Section = {
+  server: {
+    host: str('127.0.0.1', 'Address to listen on.', { env: 'HOST' }),
+    port: int(8080, 'Port to listen on (HTTP and WebSocket).', { env: 'PORT', max: 65535 }),
+    url: str('ws://127.0.0.1:8080', 'Public URL clients use (NIP-42 relay tag, NIP-11, NIP-98).', {
+      env: 'RELAY_URL',
+      check: wsUrl,
+    }),
+    trust_proxy: bool(false, 'Take the client IP from X-Forwarded-For (behind Cloud Run or a proxy).', {
+      env: 'RELAY_TRUST_PROXY',
+    }),
+    shutdown_grace_ms: int(8000, 'How long SIGTERM waits for pending writes before closing sockets.', {
+      env: 'RELAY_SHUTDOWN_GRACE_MS',
+    }),
+  },
+  storage: {
+    backend: str('sqlite', 'Event store backend.', { oneOf: ['sqlite', 'firestore'], env: 'RELAY_STORAGE_BACKEND' }),
+    sqlite: {
+      path: str('./data/relay.db', 'SQLite database file (":memory:" for a throwaway store).', {
+        env: 'RELAY_SQLITE_PATH',
+      }),
+    },
+    firestore: {
+      project_id: str('', 'Google Cloud project (defaults to GOOGLE_CLOUD_PROJECT).', { env: 'RELAY_FIRESTORE_PROJECT_ID' }),
+      database_id: str('(default)', 'Firestore database id.', { env: 'RELAY_FIRESTORE_DATABASE_ID' }),
+      collection_prefix: str('', 'Prefix of every collection name, so several relays can share a project.', {
+        env: 'RELAY_FIRESTORE_COLLECTION_PREFIX',
+      }),
+    },
+  },
+  limits: {
+    max_message_bytes: int(1048576, 'Largest WebSocket frame accepted, in bytes.', { min: 1024, env: 'RELAY_MAX_MESSAGE_BYTES' }),
+    max_subscriptions: int(50, 'Open subscriptions per connection.', { min: 1 }),
+    max_filters: int(20, 'Filters per REQ or COUNT.', { min: 1 }),
+    max_limit: int(5000, 'Largest `limit` honoured per filter (larger ones are clamped).', { min: 1 }),
+    default_limit: int(500, 'Limit applied to a filter that has none.', { min: 1 }),
+    max_filter_values: int(1000, 'Values per filter field (ids, authors, kinds, #x).', { min: 1 }),
+    max_event_tags: int(2000, 'Tags per event.', { min: 1 }),
+    max_content_bytes: int(1048576, 'Bytes of an event content.', { min: 1 }),
+    max_subid_length: int(64, 'Characters of a subscription id.', { min: 1, max: 1024 }),
+    created_at_past_seconds: int(94608000, 'How far in the past created_at may be (seconds).'),
+    created_at_future_seconds: int(900, 'How far in the future created_at may be (seconds).'),
+    max_buffered_bytes: int(8388608, 'Outbound bytes buffered for a slow client before it is disconnected.', { min: 65536 }),
+  },
+  relay_info: {
+    name: str('mls-relay', 'NIP-11 name.', { reloadable: true }),
+    description: str('A private relay for MLS-over-Nostr encrypted group messaging.', 'NIP-11 description.', {
+      reloadable: true,
+    }),
+    contact: str('', 'NIP-11 contact.', { reloadable: true }),
+    pubkey: str('', 'NIP-11 operator pubkey (hex).', { reloadable: true }),
+    icon: str('', 'NIP-11 icon URL.', { reloadable: true }),
+  },
+  auth: {
+    required: bool(true, 'Reads and writes need an authenticated, allowlisted pubkey (NIP-42).', {
+      env: 'RELAY_AUTH_REQUIRED',
+    }),
+    allowlist: pubkeys('Pubkeys (npub or hex) allowed to use the relay. Hot-reloaded.', {
+      env: 'RELAY_AUTH_ALLOWLIST',
+      reloadable: true,
+    }),
+    admin_pubkeys: pubkeys('Pubkeys allowed to use NIP-86 management; implicitly allowlisted.', {
+      env: 'RELAY_AUTH_ADMIN_PUBKEYS',
+      reloadable: true,
+    }),
+    challenge_ttl_seconds: int(600, 'How far an AUTH event created_at may be from now (seconds).', { min: 1 }),
+  },
+  rate_limits: {
+    events_per_minute: int(600, 'Events per minute per authenticated pubkey (0: unlimited).', { reloadable: true }),
+    events_per_minute_per_ip: int(1200, 'Events per minute per IP (0: unlimited).', { reloadable: true }),
+    group_messages_per_minute: int(300, 'Kind 445 events per minute per authenticated pubkey (0: unlimited).', {
+      reloadable: true,
+    }),
+    keypackages_per_hour: int(100, 'KeyPackage events (443, 30443) per hour per authenticated pubkey (0: unlimited).', {
+      reloadable: true,
+    }),
+    reqs_per_minute: int(600, 'REQ and COUNT per minute per connection (0: unlimited).', { reloadable: true }),
+    connections_per_ip: int(100, 'Open WebSocket connections per IP (0: unlimited).', { reloadable: true }),
+    http_per_minute: int(300, 'HTTP API requests per minute per IP (0: unlimited).'),
+  },
+  extensions: {
+    enabled: {
+      type: 'string[]',
+      default: ['mls-gateway'],
+      description: 'Extensions to load, by name.',
+      env: 'RELAY_EXTENSIONS',
+    },
+  },
+  logging: {
+    level: str('info', 'pino log level.', {
+      oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      env: 'LOG_LEVEL',
+      reloadable: true,
+    }),
+  },
+  metrics: {
+    token: str('', 'Bearer token required by GET /metrics (empty: open).', { env: 'RELAY_METRICS_TOKEN' }),
+  },
+};

@@ -1,0 +1,39 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { EventStore, KeyValueStore } from '../storage/types.js';
+import type { RelayHooks, SessionContext } from './hooks.js';
+import type { NostrEvent } from '../nostr/event.js';
+
+/** What the core hands an extension at registration. Ports only, never an adapter. */
+export type ExtensionDeps = {
+  /** The extension's own config section, already validated by its schema. */
+  config: unknown;
+  logger: Logger;
+  metrics: Registry;
+  events: EventStore;
+  kv: KeyValueStore;
+  /** The public relay URL (server.url). */
+  relayUrl: string;
+  /** Resolves the NIP-98 authenticated, allowlisted pubkey of an HTTP request, or throws a RelayError. */
+  authenticateHttp: (req: FastifyRequest) => Promise<string>;
+  /** The read gate of every hook (core and extensions): may this context read this event? */
+  canRead: (ctx: SessionContext, ev: NostrEvent) => boolean;
+};
+
+/** What an extension adds to the NIP-11 document. */
+export type Nip11Contribution = { supported_nips?: number[]; [key: string]: unknown };
+
+/**
+ * A relay extension: registers policies into the same hook slots as the core's own, and may
+ * serve HTTP routes under its prefix (an encapsulated fastify plugin).
+ */
+export interface RelayExtension {
+  readonly name: string;
+  register(hooks: RelayHooks, deps: ExtensionDeps): Promise<void> | void;
+  routes?: { prefix: string; plugin: FastifyPluginAsync };
+  nip11?: () => Nip11Contribution;
+  /** Periodic maintenance (purging, gauges); called by the core's maintenance timer. */
+  maintain?: (now: number) => Promise<void>;
+  close?(): Promise<void>;
+}

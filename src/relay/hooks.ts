@@ -1,0 +1,53 @@
+import type { NostrEvent, VerifiedEvent } from '../nostr/event.js';
+import type { Filter } from '../nostr/filter.js';
+import type { Decision } from '../nostr/reasons.js';
+
+/**
+ * What a policy knows about the connection that sent something. Never the socket itself.
+ * `authed` is live: it grows on AUTH and shrinks when an admin bans a pubkey.
+ */
+export type SessionContext = {
+  readonly connId: string;
+  readonly ip: string;
+  readonly authed: ReadonlySet<string>;
+};
+
+/** A context for reads and writes that do not come from a socket (REST with NIP-98, CLI). */
+export function requestContext(ip: string, pubkey?: string): SessionContext {
+  return { connId: `http-${ip}`, ip, authed: new Set(pubkey ? [pubkey] : []) };
+}
+
+/** Decides whether an event may be stored. Pure: no side effects. First rejection wins. */
+export type RejectEvent = (ctx: SessionContext, ev: VerifiedEvent) => Decision | Promise<Decision>;
+/** Decides whether a REQ or COUNT may run with these filters (before any read). */
+export type RejectFilter = (ctx: SessionContext, filters: Filter[], verb: 'REQ' | 'COUNT') => Decision | Promise<Decision>;
+/**
+ * The read gate: may this connection see this stored or live event? Applied on every read
+ * path (REQ results, live fanout, COUNT, REST). `kinds` narrows which events the gate
+ * concerns, so COUNT of other kinds can be answered by the store alone.
+ */
+export type ReadGate = { kinds?: readonly number[]; canRead: (ctx: SessionContext, ev: NostrEvent) => boolean };
+/** Observes an event after its commit (registry, metrics). Errors are logged, never sent to the client. */
+export type OnEventSaved = (ctx: SessionContext, ev: VerifiedEvent) => void | Promise<void>;
+/** Observes an event being deleted by a NIP-09 request (after commit). */
+export type OnEventsDeleted = (ids: string[]) => void | Promise<void>;
+/**
+ * May `deleter` delete `target` with NIP-09? The core allows the author; hooks may allow more
+ * (a gift wrap's recipient). Any true wins.
+ */
+export type MayDelete = (deleter: string, target: NostrEvent) => boolean;
+
+/** Ordered arrays, one per phase. The core runs them in registration order. */
+export type RelayHooks = {
+  rejectEvent: RejectEvent[];
+  rejectFilter: RejectFilter[];
+  readGates: ReadGate[];
+  onEventSaved: OnEventSaved[];
+  onEventsDeleted: OnEventsDeleted[];
+  mayDelete: MayDelete[];
+};
+
+/** Empty hook slots. */
+export function createHooks(): RelayHooks {
+  return { rejectEvent: [], rejectFilter: [], readGates: [], onEventSaved: [], onEventsDeleted: [], mayDelete: [] };
+}

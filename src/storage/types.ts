@@ -1,0 +1,91 @@
+import type { NostrEvent, VerifiedEvent } from '../nostr/event.js';
+import type { Filter } from '../nostr/filter.js';
+
+/**
+ * What saving one event did.
+ * - `saved`: durable now.
+ * - `duplicate`: the same id was already stored.
+ * - `superseded`: a replaceable/addressable event that is older than the stored version (not stored).
+ * - `deleted`: a NIP-09 deletion of its author (or, for gift wraps, its recipient) forbids it.
+ * - `error`: the backend failed; nothing was stored.
+ */
+export type SaveStatus = 'saved' | 'duplicate' | 'superseded' | 'deleted';
+export type SaveResult = { status: SaveStatus } | { status: 'error'; error: Error };
+
+/**
+ * A NIP-09 deletion applied together with its deletion event, in the same transaction.
+ * The caller has already decided which targets the deleter may delete.
+ */
+export type DeletionRequest = {
+  /** Event ids to delete and tombstone for `deleter`. */
+  ids: string[];
+  /** Addressable coordinates to delete up to `until` (created_at of the deletion). */
+  addresses: { kind: number; pubkey: string; d: string }[];
+};
+
+/** Options of read operations. */
+export type QueryOptions = {
+  /** Aborted on CLOSE or disconnect. */
+  signal?: AbortSignal;
+  /** Unix seconds used to hide NIP-40 expired events; defaults to now. */
+  now?: number;
+};
+
+/**
+ * The event store port. Both backends implement the same NIP semantics, checked by one
+ * contract test suite:
+ * - replaceable (0, 3, 10000–19999) keep the newest per pubkey+kind, addressable
+ *   (30000–39999) per pubkey+kind+d; ties go to the lowest id; replacement is atomic;
+ * - ephemeral kinds are never passed to the store;
+ * - `save` of a kind-5 event with a DeletionRequest deletes the targets and records
+ *   tombstones in the same transaction; later copies of deleted events answer `deleted`;
+ * - NIP-40 expired events are never returned and are removed by `purgeExpired`.
+ */
+export interface EventStore {
+  /** Saves a batch in one transaction (or as few round trips as the backend allows). One result per event, in order. */
+  saveBatch(items: { event: VerifiedEvent; deletion?: DeletionRequest }[]): Promise<SaveResult[]>;
+  /** Events matching any filter, newest first (ties by id), each filter's limit applied to it. */
+  query(filters: Filter[], opts?: QueryOptions): Promise<NostrEvent[]>;
+  /** Number of distinct events matching any filter (NIP-45). */
+  count(filters: Filter[], opts?: QueryOptions): Promise<number>;
+  /** True when the id is stored (cheap duplicate check before verifying). */
+  has(id: string): Promise<boolean>;
+  /** Removes events by id without tombstones (admin bans, retention). Returns how many were removed. */
+  remove(ids: string[]): Promise<number>;
+  /** Removes events whose NIP-40 expiration (or retention deadline) has passed. Returns how many. */
+  purgeExpired(now?: number): Promise<number>;
+  /** Throws when the backend cannot serve. */
+  health(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A document of a key-value collection with an optional expiry (unix seconds). */
+export type KvEntry<T> = { key: string; value: T };
+
+/**
+ * A small document store for relay state that is not events: admin allow/ban lists, the MLS
+ * gateway's registry, rosters, claims. Collections are flat; keys are strings.
+ */
+export interface KeyValueStore {
+  get<T>(collection: string, key: string): Promise<T | undefined>;
+  /** Writes a document; `expiresAt` (unix seconds) lets the backend drop it later. */
+  put<T>(collection: string, key: string, value: T, opts?: { expiresAt?: number }): Promise<void>;
+  delete(collection: string, key: string): Promise<void>;
+  /** Documents of a collection, ordered by key, optionally those whose key starts with `prefix`. */
+  list<T>(collection: string, opts?: { prefix?: string; limit?: number }): Promise<KvEntry<T>[]>;
+  /**
+   * Atomic read-modify-write. `fn` may run more than once (Firestore retries transactions);
+   * returning undefined deletes the document. Resolves to what was written.
+   */
+  update<T>(collection: string, key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined>;
+}
+
+/** A backend: the stores it provides, opened and closed together. */
+export type Storage = {
+  backend: 'sqlite' | 'firestore';
+  events: EventStore;
+  kv: KeyValueStore;
+  /** Subscribes to events stored by other instances (Firestore); undefined for single-process backends. */
+  watchRemote?: (onEvent: (ev: NostrEvent) => void) => () => void;
+  close(): Promise<void>;
+};
