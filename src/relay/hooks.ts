@@ -36,6 +36,20 @@ export type OnEventsDeleted = (ids: string[]) => void | Promise<void>;
  * (a gift wrap's recipient). Any true wins.
  */
 export type MayDelete = (deleter: string, target: NostrEvent) => boolean;
+/**
+ * May narrow the events about to be sent to a connection, after the read gate, and record
+ * side effects of handing them out (the MLS gateway's one-time KeyPackage claims). Runs on
+ * every path that sends events: stored REQ results (once per REQ, all filters' results
+ * together, newest first) and live fanout (one event at a time, `filters` = the matching
+ * subscription's). Returns the events to send, a subset of `events` in the same order; must
+ * never add events. Runs in registration order, each on the previous one's output. COUNT
+ * does not run it (counting hands nothing out).
+ */
+export type OverwriteResults = (
+  ctx: SessionContext,
+  filters: Filter[],
+  events: NostrEvent[],
+) => NostrEvent[] | Promise<NostrEvent[]>;
 
 /** Ordered arrays, one per phase. The core runs them in registration order. */
 export type RelayHooks = {
@@ -45,9 +59,18 @@ export type RelayHooks = {
   onEventSaved: OnEventSaved[];
   onEventsDeleted: OnEventsDeleted[];
   mayDelete: MayDelete[];
+  overwriteResults: OverwriteResults[];
 };
 
 /** Empty hook slots. */
 export function createHooks(): RelayHooks {
-  return { rejectEvent: [], rejectFilter: [], readGates: [], onEventSaved: [], onEventsDeleted: [], mayDelete: [] };
+  return {
+    rejectEvent: [],
+    rejectFilter: [],
+    readGates: [],
+    onEventSaved: [],
+    onEventsDeleted: [],
+    mayDelete: [],
+    overwriteResults: [],
+  };
 }
