@@ -1,0 +1,73 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { RelayConfig } from '../config/types.js';
+import { VERSION } from '../version.js';
+
+/** NIP-11 options: a live config getter (relay_info is reloadable) and what extensions add. */
+export type Nip11Options = {
+  config: () => RelayConfig;
+  contributions: () => Record<string, unknown>[];
+};
+
+/** The supported NIPs of the core. */
+export const CORE_NIPS = [1, 9, 11, 40, 42, 45, 70, 86];
+
+/** Builds the NIP-11 relay information document. */
+export function relayInfo(config: RelayConfig, contributions: Record<string, unknown>[]): Record<string, unknown> {
+  const nips = new Set(CORE_NIPS);
+  const extra: Record<string, unknown> = {};
+  for (const c of contributions) {
+    for (const n of (c.supported_nips as number[] | undefined) ?? []) nips.add(n);
+    for (const [k, v] of Object.entries(c)) if (k !== 'supported_nips') extra[k] = v;
+  }
+  const info = config.relay_info;
+  const l = config.limits;
+  return {
+    name: info.name,
+    description: info.description,
+    ...(info.pubkey ? { pubkey: info.pubkey } : {}),
+    ...(info.contact ? { contact: info.contact } : {}),
+    ...(info.icon ? { icon: info.icon } : {}),
+    supported_nips: [...nips].sort((a, b) => a - b),
+    software: 'https://github.com/mls-relay/mls-relay',
+    version: VERSION,
+    limitation: {
+      max_message_length: l.max_message_bytes,
+      max_subscriptions: l.max_subscriptions,
+      max_filters: l.max_filters,
+      max_limit: l.max_limit,
+      default_limit: l.default_limit,
+      max_subid_length: l.max_subid_length,
+      max_event_tags: l.max_event_tags,
+      max_content_length: l.max_content_bytes,
+      created_at_lower_limit: l.created_at_past_seconds,
+      created_at_upper_limit: l.created_at_future_seconds,
+      auth_required: config.auth.required,
+      restricted_writes: config.auth.required,
+      payment_required: false,
+      min_pow_difficulty: 0,
+    },
+    ...extra,
+  };
+}
+
+/**
+ * GET / with `Accept: application/nostr+json` answers the NIP-11 document (with CORS, as NIP-11
+ * requires); other GET / requests get a one-line text page.
+ */
+export const nip11Plugin: FastifyPluginAsync<Nip11Options> = async (app, opts) => {
+  app.options('/', async (_req, reply) => {
+    reply
+      .header('access-control-allow-origin', '*')
+      .header('access-control-allow-headers', '*')
+      .header('access-control-allow-methods', 'GET, POST, OPTIONS')
+      .code(204)
+      .send();
+  });
+  app.get('/', async (req, reply) => {
+    reply.header('access-control-allow-origin', '*');
+    if ((req.headers.accept ?? '').includes('application/nostr+json')) {
+      return reply.type('application/nostr+json').send(JSON.stringify(relayInfo(opts.config(), opts.contributions())));
+    }
+    return reply.type('text/plain').send(`${opts.config().relay_info.name}: connect with a Nostr client over WebSocket.\n`);
+  });
+};

@@ -1,0 +1,88 @@
+import type { NostrEvent } from './event.js';
+import { formatReason, type Reason } from './reasons.js';
+
+/** A client-to-relay message after the outer shape check; inner values are still untrusted. */
+export type ClientMessage =
+  | { verb: 'EVENT'; event: unknown }
+  | { verb: 'REQ'; subId: unknown; filters: unknown[] }
+  | { verb: 'COUNT'; subId: unknown; filters: unknown[] }
+  | { verb: 'CLOSE'; subId: unknown }
+  | { verb: 'AUTH'; event: unknown };
+
+/**
+ * Parses one text frame. Returns the message or a problem text for a NOTICE.
+ * Deep nesting and huge numbers are left to JSON.parse and the later shape checks.
+ */
+export function parseClientMessage(text: string): ClientMessage | string {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(text);
+  } catch {
+    return 'could not parse message: not valid JSON';
+  }
+  if (!Array.isArray(msg) || msg.length === 0 || typeof msg[0] !== 'string') {
+    return 'could not parse message: expected a JSON array starting with a verb';
+  }
+  const verb = msg[0];
+  switch (verb) {
+    case 'EVENT':
+      return msg.length === 2 ? { verb, event: msg[1] } : 'EVENT takes exactly one event';
+    case 'AUTH':
+      return msg.length === 2 ? { verb, event: msg[1] } : 'AUTH takes exactly one event';
+    case 'REQ':
+    case 'COUNT':
+      return msg.length >= 2 ? { verb, subId: msg[1], filters: msg.slice(2) } : `${verb} needs a subscription id`;
+    case 'CLOSE':
+      return msg.length === 2 ? { verb, subId: msg[1] } : 'CLOSE takes exactly one subscription id';
+    default:
+      return `unknown message type ${JSON.stringify(verb.slice(0, 32))}`;
+  }
+}
+
+/** `["OK", id, accepted, "prefix: message"]`. */
+export function okFrame(id: string, accepted: boolean, why?: Reason): string {
+  return JSON.stringify(['OK', id, accepted, why ? formatReason(why) : '']);
+}
+
+/** `["EVENT", subId, event]` built around an event already serialized once. */
+export function eventFrame(subId: string, eventJson: string): string {
+  return `["EVENT",${JSON.stringify(subId)},${eventJson}]`;
+}
+
+/** `["EOSE", subId]`. */
+export function eoseFrame(subId: string): string {
+  return JSON.stringify(['EOSE', subId]);
+}
+
+/** `["CLOSED", subId, "prefix: message"]`. */
+export function closedFrame(subId: string, why: Reason): string {
+  return JSON.stringify(['CLOSED', subId, formatReason(why)]);
+}
+
+/** `["NOTICE", message]`. */
+export function noticeFrame(message: string): string {
+  return JSON.stringify(['NOTICE', message]);
+}
+
+/** `["AUTH", challenge]`. */
+export function authChallengeFrame(challenge: string): string {
+  return JSON.stringify(['AUTH', challenge]);
+}
+
+/** `["COUNT", subId, {"count": n}]`. */
+export function countFrame(subId: string, count: number): string {
+  return JSON.stringify(['COUNT', subId, { count }]);
+}
+
+/** The serialization sent to subscribers: only the seven NIP-01 fields, in a stable order. */
+export function serializeEvent(ev: NostrEvent): string {
+  return JSON.stringify({
+    id: ev.id,
+    pubkey: ev.pubkey,
+    created_at: ev.created_at,
+    kind: ev.kind,
+    tags: ev.tags,
+    content: ev.content,
+    sig: ev.sig,
+  });
+}

@@ -1,0 +1,73 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The core relay's Prometheus metrics, on one registry that extensions share. */
+export type RelayMetrics = {
+  registry: Registry;
+  connectionsActive: Gauge;
+  connectionsTotal: Counter;
+  eventsTotal: Counter<'kind' | 'outcome'>;
+  okLatency: Histogram;
+  storeOpDuration: Histogram<'op'>;
+  subscriptionsActive: Gauge;
+  reqTotal: Counter<'verb'>;
+  eventsBroadcast: Counter;
+  invalidSignatures: Counter;
+  slowClientsDropped: Counter;
+  authFailures: Counter<'reason'>;
+};
+
+/** Maps a kind to a bounded label value (Prometheus label cardinality). */
+export function kindLabel(kind: number): string {
+  const known = [0, 1, 3, 5, 443, 444, 445, 446, 447, 450, 1059, 10002, 10050, 10051, 22242, 30443];
+  return known.includes(kind) ? String(kind) : 'other';
+}
+
+/** Creates the registry with process metrics and the core metrics. */
+export function createMetrics(): RelayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    connectionsActive: new Gauge({ name: 'nostr_relay_connections_active', help: 'Open WebSocket connections', registers }),
+    connectionsTotal: new Counter({ name: 'nostr_relay_connections_total', help: 'WebSocket connections accepted', registers }),
+    eventsTotal: new Counter({
+      name: 'nostr_relay_events_total',
+      help: 'EVENT messages by kind and outcome (accepted, duplicate, or the rejection prefix)',
+      labelNames: ['kind', 'outcome'],
+      registers,
+    }),
+    okLatency: new Histogram({
+      name: 'nostr_relay_ok_latency_seconds',
+      help: 'Time from receiving an EVENT to sending its OK',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    storeOpDuration: new Histogram({
+      name: 'nostr_relay_store_operation_duration_seconds',
+      help: 'Event store operation durations',
+      labelNames: ['op'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    subscriptionsActive: new Gauge({ name: 'nostr_relay_subscriptions_active', help: 'Open subscriptions', registers }),
+    reqTotal: new Counter({ name: 'nostr_relay_requests_total', help: 'REQ and COUNT messages', labelNames: ['verb'], registers }),
+    eventsBroadcast: new Counter({ name: 'nostr_relay_events_broadcast_total', help: 'EVENT frames sent to live subscribers', registers }),
+    invalidSignatures: new Counter({
+      name: 'nostr_relay_invalid_signatures_total',
+      help: 'Events refused for a bad id or signature (a security signal)',
+      registers,
+    }),
+    slowClientsDropped: new Counter({
+      name: 'nostr_relay_slow_clients_dropped_total',
+      help: 'Connections closed because their outbound buffer passed limits.max_buffered_bytes',
+      registers,
+    }),
+    authFailures: new Counter({
+      name: 'nostr_relay_auth_failures_total',
+      help: 'Refused NIP-42 AUTH attempts by reason prefix',
+      labelNames: ['reason'],
+      registers,
+    }),
+  };
+}

@@ -1,0 +1,48 @@
+import type { NostrEvent } from '../nostr/event.js';
+import { matchFilters } from '../nostr/filter.js';
+import { eventFrame, serializeEvent } from '../nostr/frames.js';
+import type { CombinedReadGate } from './read-gate.js';
+import type { Session } from './session.js';
+import { SubscriptionIndex } from './subscription-index.js';
+
+/** Remembers the last `capacity` ids in insertion order (dedupe of local and cross-instance broadcasts). */
+class RecentIds {
+  private readonly ids = new Set<string>();
+  constructor(private readonly capacity: number) {}
+  /** Adds the id; false when it was already there. */
+  add(id: string): boolean {
+    if (this.ids.has(id)) return false;
+    this.ids.add(id);
+    if (this.ids.size > this.capacity) this.ids.delete(this.ids.values().next().value as string);
+    return true;
+  }
+}
+
+/**
+ * Live fanout: sends a newly committed (or ephemeral) event to every matching subscription that
+ * the read gate allows. The event is serialized once for all subscribers.
+ */
+export class LiveFanout {
+  readonly index = new SubscriptionIndex<Session>();
+  private readonly recent = new RecentIds(50_000);
+
+  constructor(
+    private readonly gate: CombinedReadGate,
+    private readonly onSent: (n: number) => void = () => {},
+  ) {}
+
+  /** Broadcasts once per id: a second call with the same id (e.g. from another instance) is ignored. */
+  broadcast(ev: NostrEvent): number {
+    if (!this.recent.add(ev.id)) return 0;
+    let json: string | undefined;
+    let sent = 0;
+    for (const sub of this.index.candidates(ev)) {
+      const session = sub.session;
+      if (session.closed || !matchFilters(sub.filters, ev) || !this.gate.canRead(session, ev)) continue;
+      json ??= serializeEvent(ev);
+      if (session.send(eventFrame(sub.subId, json))) sent++;
+    }
+    if (sent > 0) this.onSent(sent);
+    return sent;
+  }
+}

@@ -1,0 +1,77 @@
+import { isEmptyFilter } from '../nostr/filter.js';
+import { closedFrame, eoseFrame, eventFrame, noticeFrame, serializeEvent } from '../nostr/frames.js';
+import { reason } from '../nostr/reasons.js';
+import type { RelayContext } from './context.js';
+import { checkSubId, prepareFilters } from './filters.js';
+import type { Session } from './session.js';
+
+/** Closes a subscription of the session (CLOSE, replacement, or a relay decision). */
+export function removeSubscription(ctx: RelayContext, session: Session, subId: string): boolean {
+  const sub = session.subs.get(subId);
+  if (!sub) return false;
+  sub.abort.abort();
+  session.subs.delete(subId);
+  ctx.live.index.remove(sub);
+  ctx.metrics.subscriptionsActive.dec();
+  return true;
+}
+
+/**
+ * REQ: registers the live subscription first (so nothing committed during the query is missed),
+ * then streams stored matches through the read gate, then EOSE.
+ */
+export async function handleReq(ctx: RelayContext, session: Session, subId: unknown, rawFilters: unknown[]): Promise<void> {
+  ctx.metrics.reqTotal.inc({ verb: 'REQ' });
+  const badId = checkSubId(subId, ctx.config.limits.max_subid_length);
+  if (badId) {
+    session.send(noticeFrame(`invalid: ${badId}`));
+    return;
+  }
+  const id = subId as string;
+  const filters = await prepareFilters(ctx, session, rawFilters, 'REQ');
+  if (!Array.isArray(filters)) {
+    removeSubscription(ctx, session, id);
+    session.send(closedFrame(id, filters));
+    return;
+  }
+  removeSubscription(ctx, session, id); // NIP-01: a REQ with an existing id replaces it
+  if (session.subs.size >= ctx.config.limits.max_subscriptions) {
+    session.send(closedFrame(id, reason('rate-limited', `too many open subscriptions (max ${ctx.config.limits.max_subscriptions})`)));
+    return;
+  }
+  const sub = { session, subId: id, filters, abort: new AbortController() };
+  session.subs.set(id, sub);
+  ctx.live.index.add(sub);
+  ctx.metrics.subscriptionsActive.inc();
+
+  const queryable = filters.filter((f) => !isEmptyFilter(f));
+  if (queryable.length > 0) {
+    const end = ctx.metrics.storeOpDuration.startTimer({ op: 'query' });
+    let events;
+    try {
+      events = await ctx.store.query(queryable, { signal: sub.abort.signal });
+    } catch (err) {
+      end();
+      if (sub.abort.signal.aborted) return;
+      ctx.logger.error({ connId: session.connId, err: (err as Error).message }, 'query failed');
+      removeSubscription(ctx, session, id);
+      session.send(closedFrame(id, reason('error', 'could not run the query, try again')));
+      return;
+    }
+    end();
+    if (sub.abort.signal.aborted) return;
+    for (const ev of events) {
+      if (ctx.gate.canRead(session, ev)) session.send(eventFrame(id, serializeEvent(ev)));
+    }
+  }
+  if (!sub.abort.signal.aborted) session.send(eoseFrame(id));
+}
+
+/** CLOSE: ends a subscription. Unknown ids are ignored (NIP-01 sends nothing back). */
+export function handleClose(ctx: RelayContext, session: Session, subId: unknown): void {
+  if (typeof subId !== 'string') {
+    session.send(noticeFrame('invalid: CLOSE needs a subscription id string'));
+    return;
+  }
+  removeSubscription(ctx, session, subId);
+}

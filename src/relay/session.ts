@@ -1,0 +1,83 @@
+import type { WebSocket } from 'ws';
+import type { SessionContext } from './hooks.js';
+import type { LiveSubscription } from './subscription-index.js';
+
+/** Why a session was closed by the relay. */
+export type DropReason = 'slow-client' | 'shutdown' | 'idle' | 'banned';
+
+/**
+ * One WebSocket connection: its identity (authenticated pubkeys), its open subscriptions, and
+ * an ordered task chain so that one connection's messages are handled in order.
+ */
+export class Session implements SessionContext {
+  readonly authed = new Set<string>();
+  readonly subs = new Map<string, LiveSubscription<Session> & { abort: AbortController }>();
+  /** Messages received but not yet handled (bounded by the caller). */
+  queued = 0;
+  closed = false;
+  alive = true;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly connId: string,
+    readonly ip: string,
+    readonly challenge: string,
+    private readonly ws: WebSocket,
+    private readonly maxBufferedBytes: number,
+    private readonly onSlowClient: (s: Session) => void,
+  ) {}
+
+  /**
+   * Sends a frame unless the client stopped reading: past `maxBufferedBytes` of unsent data the
+   * connection is dropped, so one slow reader cannot grow the relay's memory.
+   */
+  send(frame: string): boolean {
+    if (this.closed) return false;
+    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+      this.onSlowClient(this);
+      this.terminate('slow-client');
+      return false;
+    }
+    this.ws.send(frame);
+    return true;
+  }
+
+  /** Runs tasks one after another, in arrival order. A failing task does not stop the chain. */
+  enqueue(task: () => Promise<void>): void {
+    this.queued++;
+    this.chain = this.chain
+      .then(() => (this.closed ? undefined : task()))
+      .catch(() => undefined)
+      .finally(() => {
+        this.queued--;
+      });
+  }
+
+  /** Resolves when every queued task has run. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  /** Closes with a close frame (graceful) and a code/reason the client can read. */
+  close(code: number, why: string): void {
+    this.markClosed();
+    this.ws.close(code, why);
+  }
+
+  /** Drops the socket at once (slow or dead client). */
+  terminate(_why: DropReason): void {
+    this.markClosed();
+    this.ws.terminate();
+  }
+
+  ping(): void {
+    this.alive = false;
+    this.ws.ping();
+  }
+
+  markClosed(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const sub of this.subs.values()) sub.abort.abort();
+  }
+}

@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { authChallengeFrame, noticeFrame } from '../nostr/frames.js';
+import type { RelayContext } from './context.js';
+import { dispatchFrame } from './dispatch.js';
+import { removeSubscription } from './req.js';
+import { Session } from './session.js';
+import type { SessionRegistry } from './sessions.js';
+
+/** Options of the WebSocket side. */
+export type WsServerOptions = {
+  /** Client IP of a request (X-Forwarded-For aware when configured). */
+  clientIp: (req: IncomingMessage) => string;
+  /** Refuses a new connection from this IP (e.g. too many open); undefined lets it in. */
+  refuseConnection?: (ip: string) => string | undefined;
+  /** Keepalive ping interval. Default 30 s. */
+  pingIntervalMs?: number;
+};
+
+let connSeq = 0;
+
+/**
+ * The NIP-01 WebSocket endpoint. Frames up to `limits.max_message_bytes` are handled; larger ones
+ * (up to 4× that) get a NOTICE and the connection lives on; beyond that `ws` closes with 1009.
+ */
+export function createWsServer(ctx: RelayContext, sessions: SessionRegistry, opts: WsServerOptions) {
+  const maxBytes = ctx.config.limits.max_message_bytes;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: maxBytes * 4, perMessageDeflate: false });
+
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+    const ip = opts.clientIp(req);
+    const refused = opts.refuseConnection?.(ip);
+    if (refused) {
+      ws.close(1008, refused.slice(0, 120));
+      return;
+    }
+    const session = new Session(
+      `c${++connSeq}`,
+      ip,
+      randomBytes(16).toString('hex'),
+      ws,
+      ctx.config.limits.max_buffered_bytes,
+      () => ctx.metrics.slowClientsDropped.inc(),
+    );
+    sessions.add(session);
+    ctx.metrics.connectionsActive.inc();
+    ctx.metrics.connectionsTotal.inc();
+    ws.on('pong', () => {
+      session.alive = true;
+    });
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
+      if (isBinary) return void session.send(noticeFrame('invalid: binary frames are not supported'));
+      if (size > maxBytes) return void session.send(noticeFrame(`invalid: message is larger than ${maxBytes} bytes`));
+      dispatchFrame(ctx, session, data.toString());
+    });
+    ws.on('error', () => {
+      // A protocol error (bad UTF-8, oversized frame) closes this socket only; nothing to do here.
+    });
+    ws.on('close', () => {
+      session.markClosed();
+      for (const subId of [...session.subs.keys()]) removeSubscription(ctx, session, subId);
+      sessions.delete(session);
+      ctx.metrics.connectionsActive.dec();
+    });
+    session.send(authChallengeFrame(session.challenge));
+  });
+
+  const pingTimer = setInterval(() => {
+    for (const session of sessions.all()) {
+      if (!session.alive) session.terminate('idle');
+      else session.ping();
+    }
+  }, opts.pingIntervalMs ?? 30_000);
+  pingTimer.unref();
+
+  return {
+    wss,
+    handleUpgrade(req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) {
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    },
+    /** Stops the keepalive timer and sends close frames to every client. */
+    close(code = 1001, why = 'relay shutting down') {
+      clearInterval(pingTimer);
+      for (const session of sessions.all()) session.close(code, why);
+      wss.close();
+    },
+  };
+}
