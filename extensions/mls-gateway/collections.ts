@@ -1,0 +1,30 @@
+/**
+ * The gateway's key-value collections. Keys are documented beside each; ':' separates parts
+ * (pubkeys and ids are hex, group ids are [0-9A-Za-z_-], so ':' never occurs inside a part).
+ */
+export const COLLECTIONS = {
+  /** `<group>` → Roster. */
+  rosters: 'mls_rosters',
+  /** `<group>` → GroupRecord (registry of kind 445 traffic). */
+  groups: 'mls_groups',
+  /** `<owner>` → OwnerDirectory (the owner's KeyPackages with their metadata and claims). */
+  keyPackages: 'mls_keypackages',
+  /** `<expiresAt 12 digits>:<owner>:<event id>` → {} (finds expired KeyPackages in key order). */
+  keyPackageExpiry: 'mls_keypackage_expiry',
+  /** `<requester>:<owner>` → FetchWindow (consume_on_fetch rate limit). */
+  fetchWindows: 'mls_keypackage_fetches',
+  /** `<recipient>:<event id>` → MailboxEntry (undelivered gift wraps and Noise DMs). */
+  mailbox: 'mls_mailbox',
+  /** `<expiresAt 12 digits>:<recipient>:<event id>` → {} (finds expired mailbox entries in key order). */
+  mailboxExpiry: 'mls_mailbox_expiry',
+  /** `<event id>` → TrackedEvent (what the gateway keeps about an event, for NIP-09 deletions). */
+  tracked: 'mls_tracked',
+} as const;
+
+/** Zero-padded seconds, so keys sort by time. */
+export function timeKey(seconds: number): string {
+  return String(Math.max(0, Math.floor(seconds))).padStart(12, '0');
+}
+
+/** What the gateway keeps about an event id, so a deletion can find its documents. */
+export type TrackedEvent = { type: 'keypackage'; owner: string } | { type: 'mail'; recipients: string[]; expiresAt: number };

@@ -1,0 +1,66 @@
+import type { Field, Section } from '../../src/config/schema-dsl.js';
+
+const int = (d: number, description: string, extra: Partial<Field> = {}): Field => ({
+  type: 'integer',
+  default: d,
+  description,
+  min: 0,
+  ...extra,
+});
+
+/** The `[mls_gateway]` config section: keys, types, defaults. */
+export const mlsGatewaySchema: Section = {
+  enabled: { type: 'boolean', default: true, description: 'Load the MLS gateway rules, directory, registry and REST API.' },
+  membership: {
+    type: 'string',
+    default: 'open',
+    oneOf: ['open', 'roster'],
+    description:
+      '"open": any allowlisted member may read and write any group; "roster": only the roster members of a group (kind 450) may.',
+  },
+  keypackage_ttl: int(604800, 'Lifetime (seconds) of a KeyPackage that carries no expiry of its own.', { min: 60 }),
+  max_keypackages_per_user: int(15, 'KeyPackages kept per owner; the oldest are trimmed beyond this.', { min: 1, max: 1000 }),
+  consume_on_fetch: {
+    type: 'boolean',
+    default: false,
+    description: "Hand each KeyPackage out once (claimed by its first requester); the owner's last one is never consumed.",
+  },
+  keypackage_fetches_per_hour: int(
+    30,
+    "With consume_on_fetch: fetches of one owner's KeyPackages per requester per hour (0: unlimited).",
+  ),
+  low_pool_threshold: int(5, 'Owners with fewer available KeyPackages than this count as low (gauge).'),
+  welcome_ttl: int(2592000, 'Seconds undelivered gift wraps (1059) and Noise DMs (446) stay in the mailbox and the store.', {
+    min: 60,
+  }),
+  archive_ttl_days: int(30, 'Days kinds 445, 446, 447 and 1059 are kept in the archive (0: forever).'),
+};
+
+/** The validated `[mls_gateway]` section. */
+export type MlsGatewayConfig = {
+  readonly enabled: boolean;
+  readonly membership: 'open' | 'roster';
+  readonly keypackage_ttl: number;
+  readonly max_keypackages_per_user: number;
+  readonly consume_on_fetch: boolean;
+  readonly keypackage_fetches_per_hour: number;
+  readonly low_pool_threshold: number;
+  readonly welcome_ttl: number;
+  readonly archive_ttl_days: number;
+};
+
+/** The schema defaults, as a config. */
+export function defaultMlsGatewayConfig(): MlsGatewayConfig {
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(mlsGatewaySchema)) out[key] = (field as Field).default;
+  return out as MlsGatewayConfig;
+}
+
+/**
+ * The section the core validated with `mlsGatewaySchema`, over the defaults (a key the core
+ * left out keeps its default; the core has already refused wrong types).
+ */
+export function readMlsGatewayConfig(raw: unknown): MlsGatewayConfig {
+  const given = typeof raw === 'object' && raw !== null ? (raw as Partial<MlsGatewayConfig>) : {};
+  return Object.freeze({ ...defaultMlsGatewayConfig(), ...given });
+}

@@ -1,0 +1,89 @@
+import type { RelayHooks } from '../../src/relay/hooks.js';
+import type { ExtensionDeps, RelayExtension } from '../../src/relay/extension.js';
+import { defaultMlsGatewayConfig, readMlsGatewayConfig } from './config.js';
+import type { GatewayContext } from './context.js';
+import { claimKeyPackagesOnFetch } from './directory/claims.js';
+import { KeyPackageMemo } from './directory/keypackage-memo.js';
+import { maintainGateway } from './maintain.js';
+import { createGatewayMetrics } from './metrics.js';
+import { gatewayNip11 } from './nip11.js';
+import { forgetDeletedEvents, keepGatewayState } from './observers.js';
+import { recipientMayDelete } from './policies/delete-policy.js';
+import { rejectInvalidKeyPackages } from './policies/keypackage-policy.js';
+import { rejectMalformedMessages } from './policies/message-shape.js';
+import { rejectRosterChanges, requireGroupMembership } from './policies/roster-policy.js';
+import { groupMembersOnly, rejectNonMemberGroupFilters } from './policies/roster-read.js';
+import { RosterCache } from './roster/roster-cache.js';
+import { createMlsRoutes, MLS_API_PREFIX } from './routes/plugin.js';
+import type { RouteDeps } from './routes/route-deps.js';
+import { timedKv } from './timed-kv.js';
+
+/** Options for tests and embedding. */
+export type MlsGatewayOptions = {
+  /** Clock in unix seconds; default: the system clock. */
+  now?: () => number;
+};
+
+/** The gateway after registration (exposed for tests and maintenance). */
+export type MlsGateway = RelayExtension & {
+  /** The shared context once registered and enabled. */
+  context(): GatewayContext | undefined;
+};
+
+function registerPolicies(hooks: RelayHooks, ctx: GatewayContext): void {
+  hooks.rejectEvent.push(rejectMalformedMessages(ctx), rejectInvalidKeyPackages(ctx), rejectRosterChanges(ctx));
+  if (ctx.cfg.membership === 'roster') {
+    hooks.rejectEvent.push(requireGroupMembership(ctx));
+    hooks.rejectFilter.push(rejectNonMemberGroupFilters(ctx));
+    hooks.readGates.push(groupMembersOnly(ctx));
+  }
+  hooks.onEventSaved.push(keepGatewayState(ctx));
+  hooks.onEventsDeleted.push(forgetDeletedEvents(ctx));
+  hooks.mayDelete.push(recipientMayDelete);
+  if (ctx.cfg.consume_on_fetch) hooks.overwriteResults.push(claimKeyPackagesOnFetch(ctx));
+}
+
+/**
+ * The MLS gateway extension: validates the MLS-over-Nostr kinds, keeps the KeyPackage
+ * directory, group registry, rosters and mailbox, gates group reads in roster mode, and serves
+ * the REST API under /api/v1/mls. Disabled (`enabled = false`) it registers nothing and its
+ * routes answer 503.
+ */
+export function createMlsGateway(opts: MlsGatewayOptions = {}): MlsGateway {
+  const now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+  let routeDeps: RouteDeps | undefined;
+  let cfg = defaultMlsGatewayConfig();
+  return {
+    name: 'mls-gateway',
+    async register(hooks: RelayHooks, deps: ExtensionDeps) {
+      cfg = readMlsGatewayConfig(deps.config);
+      if (!cfg.enabled) {
+        deps.logger.info('mls gateway disabled by config');
+        return;
+      }
+      const metrics = createGatewayMetrics(deps.metrics);
+      const kv = timedKv(deps.kv, metrics.dbOperationDuration);
+      const rosters = new RosterCache(kv);
+      await rosters.reload();
+      const ctx: GatewayContext = {
+        cfg,
+        kv,
+        events: deps.events,
+        metrics,
+        logger: deps.logger,
+        rosters,
+        keyPackages: new KeyPackageMemo(cfg.keypackage_ttl),
+        now,
+      };
+      registerPolicies(hooks, ctx);
+      routeDeps = { ctx, authenticateHttp: deps.authenticateHttp, canRead: deps.canRead };
+      deps.logger.info({ membership: cfg.membership, consumeOnFetch: cfg.consume_on_fetch }, 'mls gateway registered');
+    },
+    routes: { prefix: MLS_API_PREFIX, plugin: createMlsRoutes(() => routeDeps) },
+    nip11: () => gatewayNip11(cfg),
+    async maintain(at: number) {
+      if (routeDeps) await maintainGateway(routeDeps.ctx, at);
+    },
+    context: () => routeDeps?.ctx,
+  };
+}

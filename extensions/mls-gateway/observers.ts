@@ -1,0 +1,58 @@
+import { firstTagValue, type VerifiedEvent } from '../../src/nostr/event.js';
+import type { OnEventSaved, OnEventsDeleted } from '../../src/relay/hooks.js';
+import { COLLECTIONS, type TrackedEvent } from './collections.js';
+import type { GatewayContext } from './context.js';
+import { addKeyPackage, removeKeyPackages } from './directory/directory-store.js';
+import { recordGroupMessage } from './groups/group-registry.js';
+import { GATEWAY_KINDS, GIFT_WRAP_KIND, GROUP_MESSAGE_KIND, NOISE_DM_KIND, ROSTER_KIND, isKeyPackageKind } from './kinds.js';
+import { fileInMailbox, forgetMail } from './mailbox/mailbox.js';
+import { applyRosterAtomically } from './roster/roster-store.js';
+import { parseRosterCommand } from './roster/roster.js';
+
+async function applyRosterEvent(ctx: GatewayContext, ev: VerifiedEvent): Promise<void> {
+  const cmd = parseRosterCommand(ev);
+  if ('prefix' in cmd) return;
+  const result = await applyRosterAtomically(ctx, cmd);
+  if ('prefix' in result) {
+    // Lost a race with another operation validated at the same time: the stored event must
+    // not suggest a change the roster never made.
+    ctx.logger.warn({ eventId: ev.id, group: cmd.group, why: result.message }, 'roster operation lost a race; removed');
+    ctx.metrics.rejected.inc({ reason: 'roster_race' });
+    await ctx.events.remove([ev.id]);
+    return;
+  }
+  ctx.metrics.groupsUpdated.inc();
+}
+
+/**
+ * After a commit: keeps the KeyPackage directory, group registry, rosters and mailbox in
+ * step with the store.
+ */
+export function keepGatewayState(ctx: GatewayContext): OnEventSaved {
+  return async (_session, ev) => {
+    if (!GATEWAY_KINDS.includes(ev.kind)) return;
+    ctx.metrics.eventsProcessed.inc({ kind: String(ev.kind) });
+    if (isKeyPackageKind(ev.kind)) {
+      const info = await ctx.keyPackages.info(ev, ctx.now());
+      if (info) await addKeyPackage(ctx, ev, info);
+    } else if (ev.kind === GROUP_MESSAGE_KIND) {
+      const group = firstTagValue(ev, 'h');
+      if (group !== undefined) await recordGroupMessage(ctx, ev, group);
+    } else if (ev.kind === ROSTER_KIND) {
+      await applyRosterEvent(ctx, ev);
+    } else if (ev.kind === GIFT_WRAP_KIND || ev.kind === NOISE_DM_KIND) {
+      await fileInMailbox(ctx, ev);
+    }
+  };
+}
+
+/** After a NIP-09 deletion: a deleted KeyPackage leaves its owner's directory, a deleted wrap the mailbox. */
+export function forgetDeletedEvents(ctx: GatewayContext): OnEventsDeleted {
+  return async (ids) => {
+    for (const id of ids) {
+      const tracked = await ctx.kv.get<TrackedEvent>(COLLECTIONS.tracked, id);
+      if (tracked?.type === 'keypackage') await removeKeyPackages(ctx, tracked.owner, [id]);
+      else if (tracked?.type === 'mail') await forgetMail(ctx, id, tracked);
+    }
+  };
+}

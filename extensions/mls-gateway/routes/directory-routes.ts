@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { availablePackages, type OwnerDirectory } from '../directory/directory-store.js';
+import { COLLECTIONS } from '../collections.js';
+import { getGroupRecord } from '../groups/group-registry.js';
+import { hasMember } from '../roster/roster.js';
+import { GatewayHttpError, notFound } from './http-errors.js';
+import { caller, type DepsSource } from './route-deps.js';
+import { groupParams, keyPackagesQuery } from './schemas.js';
+
+/** GET /groups/:id (registry and roster; members only in roster mode) and GET /keypackages?owner= (metadata). */
+export function registerDirectoryRoutes(app: FastifyInstance, source: DepsSource): void {
+  app.get<{ Params: { id: string } }>('/groups/:id', { schema: { params: groupParams } }, async (req) => {
+    const { deps, reader } = await caller(source, req);
+    const { ctx } = deps;
+    const group = req.params.id;
+    const roster = await ctx.rosters.refresh(group);
+    if (ctx.cfg.membership === 'roster' && !hasMember(roster, reader.authed)) {
+      throw new GatewayHttpError(403, 'restricted', 'only members of this group may read it');
+    }
+    const record = await getGroupRecord(ctx, group);
+    if (!record && !roster) throw notFound('group');
+    return {
+      group_id: group,
+      first_seen: record?.firstSeen ?? null,
+      last_activity: record?.lastActivity ?? null,
+      message_count: record?.messageCount ?? 0,
+      epoch_hint: record?.epochHint ?? null,
+      roster: roster
+        ? { seq: roster.seq, owner: roster.owner, admins: roster.admins, members: roster.members, updated_at: roster.updatedAt }
+        : null,
+    };
+  });
+
+  app.get<{ Querystring: { owner: string } }>('/keypackages', { schema: { querystring: keyPackagesQuery } }, async (req) => {
+    const { deps } = await caller(source, req);
+    const { ctx } = deps;
+    const now = ctx.now();
+    const dir = await ctx.kv.get<OwnerDirectory>(COLLECTIONS.keyPackages, req.query.owner);
+    const live = (dir?.packages ?? []).filter((p) => p.expiresAt > now);
+    return {
+      owner: req.query.owner,
+      count: live.length,
+      available: availablePackages(dir, now).length,
+      keypackages: live.map((p) => ({
+        event_id: p.id,
+        kind: p.kind,
+        ref: p.ref,
+        ciphersuite: p.ciphersuite,
+        expires_at: p.expiresAt,
+        created_at: p.createdAt,
+        claimed: p.claimedBy !== undefined,
+      })),
+    };
+  });
+}

@@ -1,0 +1,45 @@
+import type { FastifyInstance } from 'fastify';
+import type { Filter } from '../../../src/nostr/filter.js';
+import { hasMember } from '../roster/roster.js';
+import { GIFT_WRAP_KIND, GROUP_MESSAGE_KIND, KEYPACKAGE_REQUEST_KIND, NOISE_DM_KIND } from '../kinds.js';
+import { GatewayHttpError } from './http-errors.js';
+import { queryPage } from './paging.js';
+import { caller, type DepsSource } from './route-deps.js';
+import { groupMessagesBody, missedMessagesBody, type PageRequest } from './schemas.js';
+
+/** Most groups one /messages/missed call looks into (a filter's value bound). */
+const MAX_GROUPS = 500;
+
+/**
+ * POST /messages/group {group_id, since, until, limit}: a group's 445 backfill.
+ * POST /messages/missed {since, until, limit}: what is addressed to the caller (1059/446/447 by
+ * `p`) and, in roster mode, the 445 of the caller's groups. Both page with has_more/next_until
+ * and pass every event through the relay's read gate.
+ */
+export function registerMessageRoutes(app: FastifyInstance, source: DepsSource): void {
+  app.post<{ Body: PageRequest & { group_id: string } }>(
+    '/messages/group',
+    { schema: { body: groupMessagesBody } },
+    async (req) => {
+      const { deps, reader } = await caller(source, req);
+      const { ctx } = deps;
+      const group = req.body.group_id;
+      if (ctx.cfg.membership === 'roster' && !hasMember(await ctx.rosters.refresh(group), reader.authed)) {
+        throw new GatewayHttpError(403, 'restricted', 'only members of this group may read it');
+      }
+      const filters: Filter[] = [{ kinds: [GROUP_MESSAGE_KIND], tags: { h: [group] } }];
+      return queryPage(ctx, filters, req.body, reader, deps.canRead);
+    },
+  );
+
+  app.post<{ Body: PageRequest }>('/messages/missed', { schema: { body: missedMessagesBody } }, async (req) => {
+    const { deps, pubkey, reader } = await caller(source, req);
+    const { ctx } = deps;
+    const filters: Filter[] = [{ kinds: [GIFT_WRAP_KIND, NOISE_DM_KIND, KEYPACKAGE_REQUEST_KIND], tags: { p: [pubkey] } }];
+    if (ctx.cfg.membership === 'roster') {
+      const groups = ctx.rosters.groupsOf(pubkey).slice(0, MAX_GROUPS);
+      if (groups.length > 0) filters.push({ kinds: [GROUP_MESSAGE_KIND], tags: { h: groups } });
+    }
+    return queryPage(ctx, filters, req.body ?? { limit: 100 }, reader, deps.canRead);
+  });
+}

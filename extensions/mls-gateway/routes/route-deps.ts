@@ -1,0 +1,26 @@
+import type { FastifyRequest } from 'fastify';
+import type { NostrEvent } from '../../../src/nostr/event.js';
+import { requestContext, type SessionContext } from '../../../src/relay/hooks.js';
+import type { GatewayContext } from '../context.js';
+import { GatewayHttpError } from './http-errors.js';
+
+/** What the routes need, available once the extension is registered. */
+export type RouteDeps = {
+  ctx: GatewayContext;
+  authenticateHttp: (req: FastifyRequest) => Promise<string>;
+  canRead: (ctx: SessionContext, ev: NostrEvent) => boolean;
+};
+
+/** Resolves the deps at request time (routes may be mounted before registration, or the gateway disabled). */
+export type DepsSource = () => RouteDeps | undefined;
+
+/** The caller of a request: NIP-98 authenticated and allowlisted, with its read context. */
+export async function caller(
+  source: DepsSource,
+  req: FastifyRequest,
+): Promise<{ deps: RouteDeps; pubkey: string; reader: SessionContext }> {
+  const deps = source();
+  if (!deps) throw new GatewayHttpError(503, 'error', 'the MLS gateway is not enabled on this relay');
+  const pubkey = await deps.authenticateHttp(req);
+  return { deps, pubkey, reader: requestContext(req.ip, pubkey) };
+}

@@ -1,0 +1,53 @@
+/** JSON schemas of the REST bodies, queries and params (fastify validates them: a wrong shape is a 400). */
+
+const HEX64 = '^[0-9a-f]{64}$';
+const GROUP_ID = '^[0-9A-Za-z_-]{1,128}$';
+/** Largest page of the message routes. */
+export const MAX_PAGE = 500;
+/** Page size when `limit` is absent. */
+export const DEFAULT_PAGE = 100;
+
+const paging = {
+  since: { type: 'integer', minimum: 0, description: 'Oldest created_at to include (unix seconds).' },
+  until: { type: 'integer', minimum: 0, description: 'Newest created_at to include; pass next_until to page.' },
+  limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE },
+} as const;
+
+/** POST /messages/group. */
+export const groupMessagesBody = {
+  type: 'object',
+  required: ['group_id'],
+  additionalProperties: false,
+  properties: { group_id: { type: 'string', pattern: GROUP_ID }, ...paging },
+} as const;
+
+/** POST /messages/missed. */
+export const missedMessagesBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { ...paging },
+} as const;
+
+/** GET /keypackages. */
+export const keyPackagesQuery = {
+  type: 'object',
+  required: ['owner'],
+  properties: { owner: { type: 'string', pattern: HEX64 } },
+} as const;
+
+/** GET /groups/:id. */
+export const groupParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: GROUP_ID } },
+} as const;
+
+/** POST /welcomes/:id/ack. */
+export const eventIdParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: HEX64 } },
+} as const;
+
+/** A paged body after validation. */
+export type PageRequest = { since?: number; until?: number; limit: number };
