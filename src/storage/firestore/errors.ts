@@ -1,0 +1,68 @@
+import { RelayError } from '../../nostr/reasons.js';
+
+// gRPC status codes the driver reports in `err.code`.
+const UNAVAILABLE = 14;
+const DEADLINE_EXCEEDED = 4;
+const RESOURCE_EXHAUSTED = 8;
+const ABORTED = 10;
+const INVALID_ARGUMENT = 3;
+
+/** Raised by withTimeout; mapped like a driver deadline. */
+export class FirestoreTimeoutError extends Error {
+  readonly code = DEADLINE_EXCEEDED;
+  constructor(op: string, ms: number) {
+    super(`firestore ${op} did not answer within ${ms} ms`);
+    this.name = 'FirestoreTimeoutError';
+  }
+}
+
+function fixedMessage(code: unknown): string {
+  switch (code) {
+    case UNAVAILABLE:
+    case DEADLINE_EXCEEDED:
+      return 'storage unavailable';
+    case RESOURCE_EXHAUSTED:
+    case ABORTED:
+      return 'storage busy';
+    case INVALID_ARGUMENT:
+      return 'storage rejected the write';
+    default:
+      return 'storage failed';
+  }
+}
+
+/**
+ * Turns a driver error into a RelayError with a fixed `error:` message chosen by the gRPC code
+ * (never the driver's text, which can name paths and hosts). The original is kept as `cause` for logs.
+ */
+export function toStorageError(err: unknown): RelayError {
+  if (err instanceof RelayError) return err;
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  const mapped = new RelayError('error', fixedMessage(code));
+  Object.defineProperty(mapped, 'cause', { value: err, enumerable: false });
+  return mapped;
+}
+
+/** Rejects with FirestoreTimeoutError when `work` takes longer than `ms`; the work itself is not cancelled. */
+export async function withTimeout<T>(work: Promise<T>, ms: number, op: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new FirestoreTimeoutError(op, ms)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs a read or write with a deadline, turning any failure into a RelayError. */
+export async function guarded<T>(op: string, ms: number, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await withTimeout(fn(), ms, op);
+  } catch (err) {
+    // An abort comes from the caller (CLOSE, disconnect), not from the backend: let it through.
+    if (err instanceof Error && err.name === 'AbortError') throw err;
+    throw toStorageError(err);
+  }
+}

@@ -1,0 +1,80 @@
+import { Timestamp, FieldValue } from '@google-cloud/firestore';
+import { firstTagValue, type NostrEvent } from '../../nostr/event.js';
+
+/**
+ * An event as stored in the events collection, keyed by event id. Tags cannot be nested arrays in
+ * Firestore: the full event (tags included) is kept as the JSON string `raw`, and `tag_keys` holds
+ * `"<letter>:<value>"` for every single-letter tag, which is what `#x` filters need to index.
+ * A tombstone (NIP-09) shares the id but has only `deleted_by`, so it never matches a query that
+ * orders by created_at.
+ */
+export type EventDoc = {
+  pubkey: string;
+  kind: number;
+  created_at: number;
+  d: string;
+  tag_keys: string[];
+  raw: string;
+  /** NIP-40 expiration, for the Firestore TTL policy and purgeExpired. */
+  expires_at?: Timestamp;
+  stored_at: FieldValue;
+  /** The instance that stored it, so its own watcher can skip it. */
+  instance?: string;
+};
+
+/** A NIP-09 tombstone: the pubkeys whose deletion request removed (or pre-empted) this id. */
+export type TombstoneDoc = { deleted_by: string[] };
+
+/** The NIP-40 expiration of an event in unix seconds, if it has a valid one. */
+export function expirationOf(ev: Pick<NostrEvent, 'tags'>): number | undefined {
+  const value = firstTagValue(ev, 'expiration');
+  if (value === undefined || !/^\d{1,15}$/.test(value)) return undefined;
+  return Number(value);
+}
+
+/** True when the event's NIP-40 expiration has passed at `now` (unix seconds). */
+export function isExpired(ev: Pick<NostrEvent, 'tags'>, now: number): boolean {
+  const exp = expirationOf(ev);
+  return exp !== undefined && exp <= now;
+}
+
+/** The indexable keys of single-letter tags, deduplicated. */
+export function tagKeysOf(ev: Pick<NostrEvent, 'tags'>): string[] {
+  const keys = new Set<string>();
+  for (const tag of ev.tags) {
+    const [name, value] = tag;
+    if (name !== undefined && value !== undefined && /^[a-zA-Z]$/.test(name)) keys.add(`${name}:${value}`);
+  }
+  return [...keys];
+}
+
+/** The document of an event. */
+export function toEventDoc(ev: NostrEvent, instance: string | undefined): EventDoc {
+  const doc: EventDoc = {
+    pubkey: ev.pubkey,
+    kind: ev.kind,
+    created_at: ev.created_at,
+    d: firstTagValue(ev, 'd') ?? '',
+    tag_keys: tagKeysOf(ev),
+    raw: JSON.stringify({
+      id: ev.id,
+      pubkey: ev.pubkey,
+      created_at: ev.created_at,
+      kind: ev.kind,
+      tags: ev.tags,
+      content: ev.content,
+      sig: ev.sig,
+    }),
+    stored_at: FieldValue.serverTimestamp(),
+  };
+  const exp = expirationOf(ev);
+  if (exp !== undefined) doc.expires_at = Timestamp.fromMillis(Math.min(exp, 253402300799) * 1000);
+  if (instance !== undefined) doc.instance = instance;
+  return doc;
+}
+
+/** The event of a stored document, or undefined for tombstones and foreign documents. */
+export function fromDocData(data: Record<string, unknown> | undefined): NostrEvent | undefined {
+  if (!data || typeof data.raw !== 'string') return undefined;
+  return JSON.parse(data.raw) as NostrEvent;
+}

@@ -1,0 +1,153 @@
+import { Timestamp, type CollectionReference } from '@google-cloud/firestore';
+import type { NostrEvent } from '../../nostr/event.js';
+import type { Filter } from '../../nostr/filter.js';
+import type { EventStore, QueryOptions, SaveResult } from '../../storage/types.js';
+import { guarded, toStorageError, withTimeout } from './errors.js';
+import { queryFilters } from './event-query.js';
+import { buildQuery, QUERY_SHAPES } from './query-shapes.js';
+import { removeInTransaction } from './remove-events.js';
+import { saveInTransaction, type SaveItem, type SaveTarget } from './save-batch.js';
+
+/** Tuning of the Firestore event store. */
+export type FirestoreEventStoreOptions = {
+  /** Deadline of one Firestore operation in ms (the driver's own retries run inside it). Default 10,000. */
+  timeoutMs?: number;
+  /** Events per transaction. Default 100. */
+  maxBatchItems?: number;
+};
+
+// A document is at most 1 MiB; keep room for the indexed fields beside `raw`.
+const MAX_DOC_BYTES = 1_000_000;
+// A commit is at most 10 MiB; keep a chunk's documents well under it.
+const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
+// Keeps a commit under the emulator's (and older servers') 500-write limit.
+const MAX_CHUNK_WRITES = 450;
+const PURGE_PAGE = 200;
+const encoder = new TextEncoder();
+
+function docBytes(item: SaveItem): number {
+  const ev = item.event;
+  // `raw` is the event's JSON; tag_keys repeat the single-letter tags; the other fields are small.
+  let tagKeyBytes = 0;
+  for (const tag of ev.tags) if (tag[0]?.length === 1) tagKeyBytes += encoder.encode(tag[1] ?? '').length + 4;
+  return encoder.encode(JSON.stringify(ev)).length + tagKeyBytes + 400;
+}
+
+function writesOf(item: SaveItem): number {
+  return 3 + (item.deletion ? item.deletion.ids.length + 2 * item.deletion.addresses.length : 0);
+}
+
+/** Splits indexes of items into transaction-sized chunks, in order. */
+function chunkIndexes(items: SaveItem[], maxItems: number, sizes: number[]): number[][] {
+  const chunks: number[][] = [];
+  let cur: number[] = [];
+  let bytes = 0;
+  let writes = 0;
+  items.forEach((item, i) => {
+    const w = writesOf(item);
+    const b = sizes[i] ?? 0;
+    if (cur.length > 0 && (cur.length >= maxItems || bytes + b > MAX_CHUNK_BYTES || writes + w > MAX_CHUNK_WRITES)) {
+      chunks.push(cur);
+      cur = [];
+      bytes = 0;
+      writes = 0;
+    }
+    cur.push(i);
+    bytes += b;
+    writes += w;
+  });
+  if (cur.length > 0) chunks.push(cur);
+  return chunks;
+}
+
+/**
+ * EventStore on Firestore. Events are documents keyed by their (random) id; replaceable and
+ * addressable versions are arbitrated through a pointer document per `kind:pubkey:d` inside the
+ * same transaction as the write; NIP-09 tombstones take the deleted event's id. A batch costs one
+ * read round trip and one commit per chunk of up to 100 events.
+ */
+export class FirestoreEventStore implements EventStore {
+  private readonly timeoutMs: number;
+  private readonly maxBatchItems: number;
+
+  constructor(
+    private readonly target: SaveTarget,
+    opts: FirestoreEventStoreOptions = {},
+  ) {
+    this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.maxBatchItems = opts.maxBatchItems ?? 100;
+  }
+
+  private get events(): CollectionReference {
+    return this.target.events;
+  }
+
+  async saveBatch(items: SaveItem[]): Promise<SaveResult[]> {
+    const results: SaveResult[] = new Array(items.length);
+    const sizes = items.map(docBytes);
+    const fits: number[] = [];
+    sizes.forEach((size, i) => {
+      if (size > MAX_DOC_BYTES) results[i] = { status: 'error', error: toStorageError({ code: 3 }) };
+      else fits.push(i);
+    });
+    const fitting = fits.map((i) => items[i] as SaveItem);
+    for (const chunk of chunkIndexes(fitting, this.maxBatchItems, fits.map((i) => sizes[i] ?? 0))) {
+      const chunkItems = chunk.map((j) => fitting[j] as SaveItem);
+      try {
+        const saved = await withTimeout(saveInTransaction(this.target, chunkItems), this.timeoutMs, 'save');
+        chunk.forEach((j, k) => (results[fits[j] as number] = saved[k] as SaveResult));
+      } catch (err) {
+        const error = toStorageError(err);
+        for (const j of chunk) results[fits[j] as number] = { status: 'error', error };
+      }
+    }
+    return results;
+  }
+
+  async query(filters: Filter[], opts: QueryOptions = {}): Promise<NostrEvent[]> {
+    const now = opts.now ?? Math.floor(Date.now() / 1000);
+    return guarded('query', this.timeoutMs, () => queryFilters(filters, { col: this.events, now, signal: opts.signal }));
+  }
+
+  async count(filters: Filter[], opts: QueryOptions = {}): Promise<number> {
+    return (await this.query(filters, opts)).length;
+  }
+
+  async has(id: string): Promise<boolean> {
+    const snap = await guarded('has', this.timeoutMs, () => this.events.doc(id).get());
+    return snap.exists && typeof snap.get('raw') === 'string';
+  }
+
+  async remove(ids: string[]): Promise<number> {
+    let removed = 0;
+    const unique = [...new Set(ids)];
+    for (let i = 0; i < unique.length; i += PURGE_PAGE) {
+      const part = unique.slice(i, i + PURGE_PAGE);
+      removed += await guarded('remove', this.timeoutMs, () => removeInTransaction(this.events, this.target.coords, part));
+    }
+    return removed;
+  }
+
+  async purgeExpired(now: number = Math.floor(Date.now() / 1000)): Promise<number> {
+    let removed = 0;
+    const cutoff = Timestamp.fromMillis(now * 1000);
+    for (;;) {
+      const q = buildQuery(this.events, QUERY_SHAPES.eventsExpired, [cutoff]).limit(PURGE_PAGE);
+      const snap = await guarded('purge', this.timeoutMs, () => q.get());
+      if (snap.empty) return removed;
+      const n = await this.remove(snap.docs.map((d) => d.id));
+      removed += n;
+      // Documents already gone (a racing purge on another instance) would loop forever otherwise.
+      if (n === 0 || snap.size < PURGE_PAGE) return removed;
+    }
+  }
+
+  async health(): Promise<void> {
+    // A point read of a document that need not exist: one cheap read that proves the backend answers.
+    await guarded('health', Math.min(this.timeoutMs, 5_000), () => this.target.coords.doc('%health').get());
+  }
+
+  async close(): Promise<void> {
+    // The Firestore client is shared with the KV store and the watcher; Storage.close() terminates it.
+  }
+}

@@ -1,0 +1,58 @@
+import { Firestore } from '@google-cloud/firestore';
+import type { Storage } from '../../storage/types.js';
+import { FirestoreEventStore } from './event-store.js';
+import { FirestoreKeyValueStore } from './kv-store.js';
+import { watchStoredEvents, type WatchLogger } from './watch.js';
+
+/** Where the Firestore backend keeps its data. */
+export type FirestoreStorageOptions = {
+  projectId: string;
+  /** `(default)` unless the project has several databases. */
+  databaseId: string;
+  /** Put before every top-level collection name, so several relays can share one database. */
+  collectionPrefix: string;
+  /** Marks the events this instance stores so its own watcher skips them. */
+  instanceId?: string;
+  /** `host:port` of an emulator; otherwise the driver honours FIRESTORE_EMULATOR_HOST. */
+  emulatorHost?: string;
+  /** Deadline of one Firestore operation in ms. Default 10,000. */
+  timeoutMs?: number;
+  /** Warnings of the cross-instance listener (a pino Logger fits). */
+  logger?: WatchLogger;
+};
+
+/**
+ * Opens the Firestore backend: events in `<prefix>events` (with coordinate pointers in
+ * `<prefix>coords`), key-value collections under `<prefix>kv`, and a listener for events stored by
+ * other instances. Resolves once the database answered one read, so a wrong project fails at boot.
+ */
+export async function openFirestoreStorage(opts: FirestoreStorageOptions): Promise<Storage> {
+  const db = new Firestore({
+    projectId: opts.projectId,
+    databaseId: opts.databaseId,
+    // ssl: false makes the driver talk to the emulator as its admin (FIRESTORE_EMULATOR_HOST still wins).
+    ...(opts.emulatorHost ? { host: opts.emulatorHost, ssl: false } : {}),
+  });
+  const target = {
+    events: db.collection(`${opts.collectionPrefix}events`),
+    coords: db.collection(`${opts.collectionPrefix}coords`),
+    instance: opts.instanceId,
+  };
+  const events = new FirestoreEventStore(target, { timeoutMs: opts.timeoutMs });
+  const kv = new FirestoreKeyValueStore(db, opts.collectionPrefix, opts.timeoutMs);
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => (closing ??= db.terminate());
+  try {
+    await events.health();
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return {
+    backend: 'firestore',
+    events,
+    kv,
+    watchRemote: (onEvent) => watchStoredEvents(target.events, onEvent, { instance: opts.instanceId, logger: opts.logger }),
+    close,
+  };
+}
