@@ -37,6 +37,10 @@ export async function buildLargeWelcome(members = 150): Promise<LargeWelcome> {
   const joiner = mlsIdentity();
   const joinerKp = await makeKeyPackage(joiner);
   const added = await addMember(state, joinerKp);
-  const wrap = wrapWelcome(owner, joiner.pk, added.welcome, { keyPackageEventId: '0'.repeat(64), relays: ['wss://relay.example'] });
-  return { owner, joiner, joinerKp, state: added.state, welcome: added.welcome, wrap, buildMs: performance.now() - started };
+  const wrap = wrapWelcome(owner, joiner.pk, added.welcome, {
+    keyPackageEventId: '0'.repeat(64),
+    relays: ['wss://relay.example'],
+  });
+  const buildMs = performance.now() - started;
+  return { owner, joiner, joinerKp, state: added.state, welcome: added.welcome, wrap, buildMs };
 }

@@ -9,7 +9,13 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { unwrapEvent, wrapEvent } from 'nostr-tools/nip59';
 import type { NostrEvent, VerifiedEvent } from '../../src/nostr/event.js';
 import { identity, now, signed, type Identity } from '../helpers.js';
-import { ADVERTISED_PROPOSAL, LAST_RESORT_EXTENSION, MARMOT_GROUP_DATA_EXTENSION, suite, type TestKeyPackage } from './mls-client.js';
+import {
+  ADVERTISED_PROPOSAL,
+  LAST_RESORT_EXTENSION,
+  MARMOT_GROUP_DATA_EXTENSION,
+  suite,
+  type TestKeyPackage,
+} from './mls-client.js';
 import { nostrGroupIdOf } from './mls-group.js';
 
 /** The account-identity-proof app component id the 30443 `app_components` tag must list. */
@@ -37,7 +43,11 @@ export function marmotKeyPackageTags(kp: TestKeyPackage, slot: string = bytesToH
 export type KeyPackageEventOptions = { tags?: string[][]; content?: string; created_at?: number };
 
 /** A signed kind 30443 KeyPackage event: base64 MLSMessage content, the standard tags. */
-export function keyPackageEvent30443(who: Identity, kp: TestKeyPackage, opts: KeyPackageEventOptions = {}): VerifiedEvent {
+export function keyPackageEvent30443(
+  who: Identity,
+  kp: TestKeyPackage,
+  opts: KeyPackageEventOptions = {},
+): VerifiedEvent {
   return signed(who, {
     kind: 30443,
     tags: opts.tags ?? marmotKeyPackageTags(kp),
@@ -58,7 +68,11 @@ export type LegacyKeyPackageOptions = KeyPackageEventOptions & {
 };
 
 /** A signed kind 443 KeyPackage event as the predecessor's clients wrote it. */
-export function keyPackageEvent443(who: Identity, kp: TestKeyPackage, opts: LegacyKeyPackageOptions = {}): VerifiedEvent {
+export function keyPackageEvent443(
+  who: Identity,
+  kp: TestKeyPackage,
+  opts: LegacyKeyPackageOptions = {},
+): VerifiedEvent {
   const encoding = opts.encoding ?? 'base64';
   const tags: string[][] = [
     ['mls_protocol_version', '1.0'],
@@ -94,7 +108,12 @@ export async function encryptGroupContent(state: ClientState, mlsBytes: Uint8Arr
 export async function decryptGroupContent(state: ClientState, content: string): Promise<Uint8Array> {
   const sealed = Buffer.from(content, 'base64');
   if (sealed.length < 28) throw new Error('group event content shorter than nonce + tag');
-  const decipher = createDecipheriv('chacha20-poly1305', await groupEventKey(state), sealed.subarray(0, 12), { authTagLength: 16 });
+  const decipher = createDecipheriv(
+    'chacha20-poly1305',
+    await groupEventKey(state),
+    sealed.subarray(0, 12),
+    { authTagLength: 16 },
+  );
   decipher.setAuthTag(sealed.subarray(sealed.length - 16));
   return new Uint8Array(Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]));
 }
@@ -144,7 +163,10 @@ export function wrapWelcome(
 }
 
 /** Unwraps a gift-wrapped Welcome with the recipient's key; returns the rumor and the Welcome bytes. */
-export function unwrapWelcome(wrap: NostrEvent, recipient: Identity): { rumor: Omit<NostrEvent, 'sig'>; welcome: Uint8Array } {
+export function unwrapWelcome(
+  wrap: NostrEvent,
+  recipient: Identity,
+): { rumor: Omit<NostrEvent, 'sig'>; welcome: Uint8Array } {
   const rumor = unwrapEvent(wrap, recipient.sk);
   if (rumor.kind !== 444) throw new Error(`gift wrap holds kind ${rumor.kind}, not a 444 Welcome`);
   return { rumor, welcome: new Uint8Array(Buffer.from(rumor.content, 'base64')) };

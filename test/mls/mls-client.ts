@@ -78,7 +78,10 @@ export function keyPackageMessage(kp: KeyPackage): Uint8Array {
 }
 
 /** Wraps a (possibly modified) public KeyPackage with its encodings; keeps the private part given. */
-export async function describeKeyPackage(publicPackage: KeyPackage, privatePackage: PrivateKeyPackage): Promise<TestKeyPackage> {
+export async function describeKeyPackage(
+  publicPackage: KeyPackage,
+  privatePackage: PrivateKeyPackage,
+): Promise<TestKeyPackage> {
   const cs = await suite();
   const ref = bytesToHex(await makeKeyPackageRef(publicPackage, cs.hash));
   return { publicPackage, privatePackage, bytes: keyPackageMessage(publicPackage), ref };

@@ -35,7 +35,12 @@ function withLength(bytes: Uint8Array): Uint8Array {
  * Encodes a marmot_group_data extension in the MIP-01 version 1 layout: version, nostr_group_id,
  * name, description, admin pubkeys (comma-separated hex), relays (comma-separated), image fields.
  */
-export function encodeMarmotGroupData(fields: { nostrGroupId: Uint8Array; name: string; admins: string[]; relays: string[] }): Uint8Array {
+export function encodeMarmotGroupData(fields: {
+  nostrGroupId: Uint8Array;
+  name: string;
+  admins: string[];
+  relays: string[];
+}): Uint8Array {
   return Buffer.concat([
     u16(1),
     fields.nostrGroupId,
@@ -55,7 +60,11 @@ export function nostrGroupIdOf(state: ClientState): string {
 }
 
 /** Creates a one-member group owned by `owner`; the MLS group id is random and private (MIP-01). */
-export async function createTestGroup(owner: MlsIdentity, ownerKp: TestKeyPackage, relays: string[] = []): Promise<ClientState> {
+export async function createTestGroup(
+  owner: MlsIdentity,
+  ownerKp: TestKeyPackage,
+  relays: string[] = [],
+): Promise<ClientState> {
   const cs = await suite();
   const data = encodeMarmotGroupData({ nostrGroupId: randomBytes(32), name: 'test group', admins: [owner.pk], relays });
   return createGroup(
@@ -74,7 +83,10 @@ export type CommitResult = { state: ClientState; commit: Uint8Array };
  * Adds members by KeyPackage in one Commit. The Welcome carries the ratchet tree (Marmot requires
  * the ratchet_tree extension), so joiners need nothing else.
  */
-export async function addMembers(state: ClientState, kps: KeyPackage[]): Promise<CommitResult & { welcome: Uint8Array }> {
+export async function addMembers(
+  state: ClientState,
+  kps: KeyPackage[],
+): Promise<CommitResult & { welcome: Uint8Array }> {
   const cs = await suite();
   const result = await createCommit(
     { state, cipherSuite: cs },
@@ -100,16 +112,26 @@ export async function joinFromWelcome(welcome: Uint8Array, kp: TestKeyPackage): 
 }
 
 /** Encrypts an application message; returns the next state and the MLSMessage bytes. */
-export async function createAppMessage(state: ClientState, text: string): Promise<{ state: ClientState; message: Uint8Array }> {
+export async function createAppMessage(
+  state: ClientState,
+  text: string,
+): Promise<{ state: ClientState; message: Uint8Array }> {
   const cs = await suite();
   const result = await createApplicationMessage(state, utf8.encode(text), cs);
   result.consumed.forEach(zeroOutUint8Array);
-  const message = encodeMlsMessage({ version: 'mls10', wireformat: 'mls_private_message', privateMessage: result.privateMessage });
+  const message = encodeMlsMessage({
+    version: 'mls10',
+    wireformat: 'mls_private_message',
+    privateMessage: result.privateMessage,
+  });
   return { state: result.newState, message };
 }
 
 /** Processes a received group MLSMessage (Commit, proposal or application message). */
-export async function processIncoming(state: ClientState, bytes: Uint8Array): Promise<{ state: ClientState; text?: string }> {
+export async function processIncoming(
+  state: ClientState,
+  bytes: Uint8Array,
+): Promise<{ state: ClientState; text?: string }> {
   const cs = await suite();
   const decoded = decodeMlsMessage(bytes, 0);
   if (!decoded) throw new Error('not an MLSMessage');
@@ -119,7 +141,9 @@ export async function processIncoming(state: ClientState, bytes: Uint8Array): Pr
   }
   const result = await processMessage(message, state, emptyPskIndex, acceptAll, cs);
   result.consumed.forEach(zeroOutUint8Array);
-  if (result.kind === 'applicationMessage') return { state: result.newState, text: new TextDecoder().decode(result.message) };
+  if (result.kind === 'applicationMessage') {
+    return { state: result.newState, text: new TextDecoder().decode(result.message) };
+  }
   return { state: result.newState };
 }
 
