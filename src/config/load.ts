@@ -28,9 +28,10 @@ function walk(schema: Section, input: Record<string, unknown>, path: string, env
     const raw = input[key];
     if (isField(node)) {
       let value = raw === undefined ? node.default : raw;
-      const fromEnv = node.env ? env[node.env] : undefined;
+      const envName = ([] as string[]).concat(node.env ?? []).find((name) => env[name] !== undefined);
+      const fromEnv = envName ? env[envName] : undefined;
       if (fromEnv !== undefined) value = parseEnvValue(node, fromEnv);
-      const problem = checkField(fromEnv !== undefined ? `${here} (from ${node.env})` : here, node, value);
+      const problem = checkField(envName ? `${here} (from ${envName})` : here, node, value);
       if (problem) problems.push(problem);
       out[key] = Array.isArray(value) ? [...value] : value;
     } else if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {

@@ -9,8 +9,8 @@ export type Field = {
   max?: number;
   /** Extra check; returns the expected form when the value is wrong. */
   check?: (value: unknown) => string | undefined;
-  /** Environment variable that overrides this key (Cloud Run). */
-  env?: string;
+  /** Environment variable(s) that override this key (Cloud Run); the first one set wins. */
+  env?: string | readonly string[];
   /** Applied by a hot reload without restart. */
   reloadable?: boolean;
 };

@@ -61,7 +61,9 @@ export const coreSchema: Section = {
       }),
     },
     firestore: {
-      project_id: str('', 'Google Cloud project (defaults to GOOGLE_CLOUD_PROJECT).', { env: 'RELAY_FIRESTORE_PROJECT_ID' }),
+      project_id: str('', 'Google Cloud project (defaults to GOOGLE_CLOUD_PROJECT).', {
+        env: ['RELAY_FIRESTORE_PROJECT_ID', 'GOOGLE_CLOUD_PROJECT', 'GCLOUD_PROJECT'],
+      }),
       database_id: str('(default)', 'Firestore database id.', { env: 'RELAY_FIRESTORE_DATABASE_ID' }),
       collection_prefix: str('', 'Prefix of every collection name, so several relays can share a project.', {
         env: 'RELAY_FIRESTORE_COLLECTION_PREFIX',

@@ -1,9 +1,10 @@
 import type { NostrEvent } from '../nostr/event.js';
 import { matchFilters } from '../nostr/filter.js';
 import { eventFrame, serializeEvent } from '../nostr/frames.js';
+import type { OverwriteResults } from './hooks.js';
 import type { CombinedReadGate } from './read-gate.js';
 import type { Session } from './session.js';
-import { SubscriptionIndex } from './subscription-index.js';
+import { SubscriptionIndex, type LiveSubscription } from './subscription-index.js';
 
 /** Remembers the last `capacity` ids in insertion order (dedupe of local and cross-instance broadcasts). */
 class RecentIds {
@@ -28,6 +29,7 @@ export class LiveFanout {
 
   constructor(
     private readonly gate: CombinedReadGate,
+    private readonly overwrite: OverwriteResults[] = [],
     private readonly onSent: (n: number) => void = () => {},
   ) {}
 
@@ -40,9 +42,24 @@ export class LiveFanout {
       const session = sub.session;
       if (session.closed || !matchFilters(sub.filters, ev) || !this.gate.canRead(session, ev)) continue;
       json ??= serializeEvent(ev);
+      if (this.overwrite.length > 0) {
+        void this.sendNarrowed(sub, ev, json);
+        continue;
+      }
       if (session.send(eventFrame(sub.subId, json))) sent++;
     }
     if (sent > 0) this.onSent(sent);
     return sent;
+  }
+
+  // Hooks that narrow results (one-time KeyPackage claims) run per subscriber before sending.
+  private async sendNarrowed(sub: LiveSubscription<Session>, ev: NostrEvent, json: string): Promise<void> {
+    try {
+      let events: NostrEvent[] = [ev];
+      for (const hook of this.overwrite) events = await hook(sub.session, sub.filters, events);
+      if (events.length > 0 && sub.session.send(eventFrame(sub.subId, json))) this.onSent(1);
+    } catch {
+      // A failing hook withholds the event from this subscriber only.
+    }
   }
 }

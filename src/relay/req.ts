@@ -60,9 +60,10 @@ export async function handleReq(ctx: RelayContext, session: Session, subId: unkn
     }
     end();
     if (sub.abort.signal.aborted) return;
-    for (const ev of events) {
-      if (ctx.gate.canRead(session, ev)) session.send(eventFrame(id, serializeEvent(ev)));
-    }
+    let readable = events.filter((ev) => ctx.gate.canRead(session, ev));
+    for (const hook of ctx.hooks.overwriteResults) readable = await hook(session, filters, readable);
+    if (sub.abort.signal.aborted) return;
+    for (const ev of readable) session.send(eventFrame(id, serializeEvent(ev)));
   }
   if (!sub.abort.signal.aborted) session.send(eoseFrame(id));
 }

@@ -1,0 +1,156 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { Logger } from 'pino';
+import { verifyEvent } from 'nostr-tools/pure';
+import type { RelayConfig } from './config/types.js';
+import { clientIp } from './http/client-ip.js';
+import { healthPlugin } from './http/health.js';
+import { metricsPlugin } from './http/metrics.js';
+import { nip11Plugin } from './http/nip11.js';
+import { createLogger } from './observability/logger.js';
+import { createMetrics, type RelayMetrics } from './observability/metrics.js';
+import type { RelayContext } from './relay/context.js';
+import type { RelayExtension } from './relay/extension.js';
+import { createHooks } from './relay/hooks.js';
+import { LiveFanout } from './relay/live.js';
+import { registerCorePolicies } from './relay/policies/preset.js';
+import { combineReadGates } from './relay/read-gate.js';
+import { SessionRegistry } from './relay/sessions.js';
+import { createWsServer } from './relay/ws-server.js';
+import { Writer } from './relay/writer.js';
+import { loadExtensions } from './extension-registry.js';
+import { openStorage } from './storage/open.js';
+import type { Storage } from './storage/types.js';
+
+/** A running relay. */
+export type RelayServer = {
+  app: FastifyInstance;
+  config: RelayConfig;
+  ctx: RelayContext;
+  storage: Storage;
+  sessions: SessionRegistry;
+  metrics: RelayMetrics;
+  logger: Logger;
+  /** ws://host:port actually bound (port 0 in config picks a free one). */
+  wsUrl: string;
+  httpUrl: string;
+  /** Graceful stop: refuse new connections, finish queued work and writes, close sockets, close the store. */
+  close(): Promise<void>;
+};
+
+/** Options for tests and tools. */
+export type StartOptions = { logger?: Logger };
+
+/**
+ * The composition root: config → logger → store → hooks → extensions → HTTP + WebSocket.
+ * Wires things together; holds no protocol logic.
+ */
+export async function startRelay(config: RelayConfig, opts: StartOptions = {}): Promise<RelayServer> {
+  const startedAt = Date.now();
+  const logger = opts.logger ?? createLogger(config.logging.level);
+  const metrics = createMetrics();
+  const storage = await openStorage(config);
+  const hooks = createHooks();
+  registerCorePolicies(hooks, config);
+  const gate = combineReadGates(hooks.readGates);
+  const live = new LiveFanout(gate, hooks.overwriteResults, (n) => metrics.eventsBroadcast.inc(n));
+  const writer = new Writer(storage.events, { logger, storeOpDuration: metrics.storeOpDuration });
+  const ctx: RelayContext = {
+    config,
+    logger,
+    metrics,
+    store: storage.events,
+    writer,
+    hooks,
+    gate,
+    live,
+    verify: async (ev) => verifyEvent({ ...ev }),
+    access: { isAllowed: () => true },
+    checkAuthEvent: () => undefined,
+  };
+  const sessions = new SessionRegistry();
+
+  const extensions: RelayExtension[] = await loadExtensions(config, hooks, {
+    logger,
+    metrics: metrics.registry,
+    events: storage.events,
+    kv: storage.kv,
+    relayUrl: config.server.url,
+    authenticateHttp: async () => {
+      throw new Error('HTTP auth is not configured');
+    },
+    canRead: (c, ev) => gate.canRead(c, ev),
+  });
+
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: config.limits.max_message_bytes,
+  });
+  await app.register(rateLimit, {
+    max: config.rate_limits.http_per_minute || Number.MAX_SAFE_INTEGER,
+    timeWindow: 60_000,
+    keyGenerator: (req) => clientIp(req.raw, config.server.trust_proxy),
+    allowList: (req) => req.url === '/health' || req.url === '/metrics',
+  });
+  await app.register(nip11Plugin, {
+    config: () => config,
+    contributions: () => extensions.map((e) => e.nip11?.() ?? {}),
+  });
+  await app.register(healthPlugin, { startedAt, checks: { database: () => storage.events.health() } });
+  await app.register(metricsPlugin, { registry: metrics.registry, token: config.metrics.token });
+  for (const ext of extensions) if (ext.routes) await app.register(ext.routes.plugin, { prefix: ext.routes.prefix });
+
+  const ws = createWsServer(ctx, sessions, {
+    clientIp: (req) => clientIp(req, config.server.trust_proxy),
+    refuseConnection: (ip) => {
+      const max = config.rate_limits.connections_per_ip;
+      return max > 0 && sessions.countForIp(ip) >= max ? 'too many connections from this address' : undefined;
+    },
+  });
+  let closing = false;
+  app.server.on('upgrade', (req, socket, head) => {
+    if (closing) return void socket.destroy();
+    ws.handleUpgrade(req, socket, head);
+  });
+  const stopRemote = storage.watchRemote?.((ev) => live.broadcast(ev));
+
+  const maintenance = setInterval(() => {
+    const now = Math.floor(Date.now() / 1000);
+    void storage.events.purgeExpired(now).catch((err: Error) => logger.warn({ err: err.message }, 'purge failed'));
+    for (const ext of extensions) void ext.maintain?.(now).catch((err: Error) => logger.warn({ ext: ext.name, err: err.message }, 'maintenance failed'));
+  }, 60_000);
+  maintenance.unref();
+
+  await app.listen({ host: config.server.host, port: config.server.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.server.port;
+  const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
+  logger.info({ port, backend: storage.backend, extensions: extensions.map((e) => e.name) }, 'relay listening');
+
+  return {
+    app,
+    config,
+    ctx,
+    storage,
+    sessions,
+    metrics,
+    logger,
+    wsUrl: `ws://${host}:${port}`,
+    httpUrl: `http://${host}:${port}`,
+    async close() {
+      if (closing) return;
+      closing = true;
+      clearInterval(maintenance);
+      stopRemote?.();
+      const grace = new Promise<void>((r) => setTimeout(r, config.server.shutdown_grace_ms).unref());
+      // Finish what clients already sent (their OKs follow the commits), then close frames.
+      await Promise.race([Promise.all([...sessions.all()].map((s) => s.idle())).then(() => writer.flush()), grace]);
+      ws.close(1001, 'relay shutting down');
+      await app.close();
+      for (const ext of extensions) await ext.close?.();
+      await storage.close();
+      logger.info('relay stopped');
+    },
+  };
+}

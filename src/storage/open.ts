@@ -1,0 +1,17 @@
+import type { RelayConfig } from '../config/types.js';
+import type { Storage } from './types.js';
+
+/** Opens the configured backend. Only the chosen backend's driver is loaded. */
+export async function openStorage(config: RelayConfig): Promise<Storage> {
+  if (config.storage.backend === 'firestore') {
+    const { openFirestoreStorage } = await import('./firestore/index.js');
+    const fs = config.storage.firestore;
+    return openFirestoreStorage({
+      projectId: fs.project_id,
+      databaseId: fs.database_id,
+      collectionPrefix: fs.collection_prefix,
+    });
+  }
+  const { openSqliteStorage } = await import('./sqlite/index.js');
+  return openSqliteStorage({ path: config.storage.sqlite.path });
+}
