@@ -40,6 +40,6 @@ export function registerMessageRoutes(app: FastifyInstance, source: DepsSource):
       const groups = ctx.rosters.groupsOf(pubkey).slice(0, MAX_GROUPS);
       if (groups.length > 0) filters.push({ kinds: [GROUP_MESSAGE_KIND], tags: { h: groups } });
     }
-    return queryPage(ctx, filters, req.body ?? { limit: 100 }, reader, deps.canRead);
+    return queryPage(ctx, filters, req.body ?? {}, reader, deps.canRead);
   });
 }

@@ -2,7 +2,7 @@ import type { NostrEvent } from '../../../src/nostr/event.js';
 import type { Filter } from '../../../src/nostr/filter.js';
 import type { SessionContext } from '../../../src/relay/hooks.js';
 import type { GatewayContext } from '../context.js';
-import type { PageRequest } from './schemas.js';
+import { DEFAULT_PAGE, type PageRequest } from './schemas.js';
 
 /** One page of events, newest first. */
 export type EventPage = { events: NostrEvent[]; has_more: boolean; next_until?: number };
@@ -20,15 +20,16 @@ export async function queryPage(
   canRead: (ctx: SessionContext, ev: NostrEvent) => boolean,
 ): Promise<EventPage> {
   if (filters.length === 0) return { events: [], has_more: false };
+  const limit = page.limit ?? DEFAULT_PAGE;
   const bounded = filters.map((f) => ({
     ...f,
     ...(page.since !== undefined ? { since: page.since } : {}),
     ...(page.until !== undefined ? { until: page.until } : {}),
-    limit: page.limit + 1,
+    limit: limit + 1,
   }));
   const found = await ctx.events.query(bounded);
-  const slice = found.slice(0, page.limit);
-  const hasMore = found.length > page.limit;
+  const slice = found.slice(0, limit);
+  const hasMore = found.length > limit;
   const events = slice.filter((ev) => canRead(reader, ev));
   if (!hasMore || slice.length === 0) return { events, has_more: hasMore };
   const oldest = (slice[slice.length - 1] as NostrEvent).created_at;

@@ -1,4 +1,8 @@
-/** JSON schemas of the REST bodies, queries and params (fastify validates them: a wrong shape is a 400). */
+/**
+ * JSON schemas of the REST bodies, queries and params (fastify validates them: a wrong shape is
+ * a 400). No `default` and no `additionalProperties: false` on bodies: fastify's Ajv would fill
+ * in or strip properties of `req.body`, and the NIP-98 payload hash is over the body as sent.
+ */
 
 const HEX64 = '^[0-9a-f]{64}$';
 const GROUP_ID = '^[0-9A-Za-z_-]{1,128}$';
@@ -10,21 +14,19 @@ export const DEFAULT_PAGE = 100;
 const paging = {
   since: { type: 'integer', minimum: 0, description: 'Oldest created_at to include (unix seconds).' },
   until: { type: 'integer', minimum: 0, description: 'Newest created_at to include; pass next_until to page.' },
-  limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: DEFAULT_PAGE },
+  limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE, description: `Page size, default ${DEFAULT_PAGE}.` },
 } as const;
 
 /** POST /messages/group. */
 export const groupMessagesBody = {
   type: 'object',
   required: ['group_id'],
-  additionalProperties: false,
   properties: { group_id: { type: 'string', pattern: GROUP_ID }, ...paging },
 } as const;
 
 /** POST /messages/missed. */
 export const missedMessagesBody = {
   type: 'object',
-  additionalProperties: false,
   properties: { ...paging },
 } as const;
 
@@ -50,4 +52,4 @@ export const eventIdParams = {
 } as const;
 
 /** A paged body after validation. */
-export type PageRequest = { since?: number; until?: number; limit: number };
+export type PageRequest = { since?: number; until?: number; limit?: number };
