@@ -1,0 +1,180 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type { NostrEvent } from '../../nostr/event.js';
+import type { Filter } from '../../nostr/filter.js';
+import type { EventStore, QueryOptions, SaveResult } from '../types.js';
+import { toStorageError } from './errors.js';
+import { buildCountQuery, buildPageQuery, type PageCursor, type PageRow } from './query-builder.js';
+import { SqliteBatchSaver, type SaveItem } from './save-batch.js';
+
+/** Rows read per statement run; between pages the store yields to the event loop and checks the abort signal. */
+export const PAGE_SIZE = 500;
+/** Rows removed per purge step, so a large purge does not hold the write lock for long. */
+export const PURGE_CHUNK = 500;
+/** Prepared statements kept for reuse; query shapes vary with the filter's fields and list lengths. */
+const STATEMENT_CACHE_SIZE = 256;
+
+function unixNow(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+/** NIP-01 order on rows: newest first, ties by lowest id (the same order as compareNewestFirst). */
+function newestFirst(a: PageRow, b: PageRow): number {
+  if (a.created_at !== b.created_at) return b.created_at - a.created_at;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function nextTick(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The EventStore port on better-sqlite3. Construct it through openSqliteStorage. */
+export class SqliteEventStore implements EventStore {
+  private readonly saver: SqliteBatchSaver;
+  private readonly statements = new Map<string, Statement>();
+  private readonly hasStmt: Statement;
+  private readonly removeTx: (ids: string[]) => number;
+  private readonly purgeStep: (now: number) => number;
+  private readonly purgeKv: Statement;
+
+  constructor(
+    private readonly db: Database,
+    private readonly closeDb: () => Promise<void>,
+  ) {
+    this.saver = new SqliteBatchSaver(db);
+    this.hasStmt = db.prepare('SELECT 1 FROM events WHERE id = ?').pluck();
+    const seqById = db.prepare('SELECT seq FROM events WHERE id = ?').pluck();
+    const deleteTags = db.prepare('DELETE FROM tags WHERE eid = ?');
+    const deleteEvent = db.prepare('DELETE FROM events WHERE seq = ?');
+    this.removeTx = db.transaction((ids: string[]) => {
+      let n = 0;
+      for (const id of new Set(ids)) {
+        const seq = seqById.get(id) as number | undefined;
+        if (seq === undefined) continue;
+        deleteTags.run(seq);
+        n += deleteEvent.run(seq).changes;
+      }
+      return n;
+    });
+    const expiredSeqs = db
+      .prepare('SELECT seq FROM events WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ?')
+      .pluck();
+    this.purgeStep = db.transaction((now: number) => {
+      const seqs = expiredSeqs.all(now, PURGE_CHUNK) as number[];
+      for (const seq of seqs) {
+        deleteTags.run(seq);
+        deleteEvent.run(seq);
+      }
+      return seqs.length;
+    });
+    this.purgeKv = db.prepare('DELETE FROM kv WHERE expires_at IS NOT NULL AND expires_at <= ?');
+  }
+
+  async saveBatch(items: SaveItem[]): Promise<SaveResult[]> {
+    return this.saver.save(items);
+  }
+
+  /**
+   * Runs each filter separately (its own limit, NIP-01), page by page, then merges the results
+   * without duplicates, newest first with ties by lowest id. Throws the signal's reason when aborted.
+   */
+  async query(filters: Filter[], opts: QueryOptions = {}): Promise<NostrEvent[]> {
+    const now = opts.now ?? unixNow();
+    const byId = new Map<string, PageRow>();
+    for (const filter of filters) {
+      opts.signal?.throwIfAborted();
+      for await (const row of this.scan(filter, now, opts.signal)) byId.set(row.id, row);
+    }
+    opts.signal?.throwIfAborted();
+    const rows = [...byId.values()].sort(newestFirst);
+    return rows.map((row) => JSON.parse(row.raw) as NostrEvent);
+  }
+
+  /** The rows of one filter, newest first, its limit applied, read in pages of PAGE_SIZE. */
+  private async *scan(filter: Filter, now: number, signal: AbortSignal | undefined): AsyncGenerator<PageRow> {
+    let remaining = filter.limit ?? Number.POSITIVE_INFINITY;
+    let cursor: PageCursor | undefined;
+    while (remaining > 0) {
+      const pageSize = Math.min(remaining, PAGE_SIZE);
+      const built = buildPageQuery(filter, { now, pageSize, cursor });
+      if (!built) return;
+      const rows = this.run(built.sql, built.params) as PageRow[];
+      yield* rows;
+      const last = rows[rows.length - 1];
+      if (rows.length < pageSize || !last) return;
+      remaining -= rows.length;
+      cursor = { createdAt: last.created_at, id: last.id };
+      // Let other connections' frames run between pages of a long scan.
+      await nextTick();
+      signal?.throwIfAborted();
+    }
+  }
+
+  async count(filters: Filter[], opts: QueryOptions = {}): Promise<number> {
+    opts.signal?.throwIfAborted();
+    const built = buildCountQuery(filters, opts.now ?? unixNow());
+    if (!built) return 0;
+    const row = this.guard(() => this.prepared(built.sql).get(...built.params)) as { n: number };
+    return row.n;
+  }
+
+  async has(id: string): Promise<boolean> {
+    return this.guard(() => this.hasStmt.get(id) !== undefined);
+  }
+
+  async remove(ids: string[]): Promise<number> {
+    return this.guard(() => this.removeTx(ids));
+  }
+
+  /**
+   * Removes expired events in steps of PURGE_CHUNK, yielding between steps, and the expired
+   * documents of the kv store, which lives in the same database. Returns the number of events.
+   */
+  async purgeExpired(now: number = unixNow()): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = this.guard(() => this.purgeStep(now));
+      total += n;
+      if (n < PURGE_CHUNK) break;
+      await nextTick();
+    }
+    this.guard(() => this.purgeKv.run(now));
+    return total;
+  }
+
+  async health(): Promise<void> {
+    this.guard(() => this.db.prepare('SELECT count(*) FROM sqlite_master').get());
+  }
+
+  /** Closes the database shared with the kv store (the whole Storage). */
+  async close(): Promise<void> {
+    await this.closeDb();
+  }
+
+  private run(sql: string, params: (string | number)[]): unknown[] {
+    return this.guard(() => this.prepared(sql).all(...params));
+  }
+
+  private prepared(sql: string): Statement {
+    let stmt = this.statements.get(sql);
+    if (stmt) {
+      // Refresh its position so the cache evicts the least recently used shape.
+      this.statements.delete(sql);
+    } else {
+      stmt = this.db.prepare(sql);
+      if (this.statements.size >= STATEMENT_CACHE_SIZE) {
+        const oldest = this.statements.keys().next().value;
+        if (oldest !== undefined) this.statements.delete(oldest);
+      }
+    }
+    this.statements.set(sql, stmt);
+    return stmt;
+  }
+
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw toStorageError(err);
+    }
+  }
+}

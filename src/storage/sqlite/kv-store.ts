@@ -1,0 +1,99 @@
+import Database, { type Statement } from 'better-sqlite3';
+import type { KeyValueStore, KvEntry } from '../types.js';
+import { toStorageError } from './errors.js';
+
+type ValueRow = { value: string; expires_at: number | null };
+type EntryRow = { key: string; value: string };
+
+function unixNow(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+function encode(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (json === undefined) throw new TypeError('kv values must be JSON-serialisable (not undefined or a function)');
+  return json;
+}
+
+/**
+ * The KeyValueStore port on the same SQLite database as the events. Values are stored as JSON.
+ * A document whose `expires_at` (unix seconds) is at or before now is treated as absent by every
+ * method; purgeExpired of the event store removes it for good.
+ */
+export class SqliteKeyValueStore implements KeyValueStore {
+  private readonly st: Record<'get' | 'upsert' | 'delete' | 'list' | 'listLimit', Statement>;
+  private readonly updateTx: (collection: string, key: string, fn: (current: unknown) => unknown) => unknown;
+
+  constructor(db: Database.Database) {
+    const live = '(expires_at IS NULL OR expires_at > ?)';
+    this.st = {
+      get: db.prepare(`SELECT value, expires_at FROM kv WHERE collection = ? AND key = ? AND ${live}`),
+      upsert: db.prepare(
+        `INSERT INTO kv (collection, key, value, expires_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (collection, key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
+      ),
+      delete: db.prepare('DELETE FROM kv WHERE collection = ? AND key = ?'),
+      list: db.prepare(`SELECT key, value FROM kv WHERE collection = ? AND key >= ? AND ${live} ORDER BY key`),
+      listLimit: db.prepare(`SELECT key, value FROM kv WHERE collection = ? AND key >= ? AND ${live} ORDER BY key LIMIT ?`),
+    };
+    // better-sqlite3 is synchronous: read, fn and write run in one IMMEDIATE transaction, so nothing interleaves.
+    const tx = db.transaction((collection: string, key: string, fn: (current: unknown) => unknown) => {
+      const row = this.st.get.get(collection, key, unixNow()) as ValueRow | undefined;
+      const next = fn(row ? JSON.parse(row.value) : undefined);
+      if (next === undefined) this.st.delete.run(collection, key);
+      // The document keeps its expiry across updates; a new (or expired) document has none.
+      else this.st.upsert.run(collection, key, encode(next), row?.expires_at ?? null);
+      return next;
+    });
+    this.updateTx = (collection, key, fn) => tx.immediate(collection, key, fn);
+  }
+
+  async get<T>(collection: string, key: string): Promise<T | undefined> {
+    const row = guard(() => this.st.get.get(collection, key, unixNow()) as ValueRow | undefined);
+    return row ? (JSON.parse(row.value) as T) : undefined;
+  }
+
+  async put<T>(collection: string, key: string, value: T, opts: { expiresAt?: number } = {}): Promise<void> {
+    const json = encode(value);
+    guard(() => this.st.upsert.run(collection, key, json, opts.expiresAt ?? null));
+  }
+
+  async delete(collection: string, key: string): Promise<void> {
+    guard(() => this.st.delete.run(collection, key));
+  }
+
+  async list<T>(collection: string, opts: { prefix?: string; limit?: number } = {}): Promise<KvEntry<T>[]> {
+    const prefix = opts.prefix ?? '';
+    const out: KvEntry<T>[] = [];
+    guard(() => {
+      const rows =
+        opts.limit === undefined
+          ? this.st.list.iterate(collection, prefix, unixNow())
+          : this.st.listLimit.iterate(collection, prefix, unixNow(), opts.limit);
+      // Keys with the prefix are contiguous in key order from `prefix` on: stop at the first that lacks it.
+      for (const row of rows as IterableIterator<EntryRow>) {
+        if (!row.key.startsWith(prefix)) break;
+        out.push({ key: row.key, value: JSON.parse(row.value) as T });
+      }
+    });
+    return out;
+  }
+
+  async update<T>(collection: string, key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
+    try {
+      return this.updateTx(collection, key, fn as (current: unknown) => unknown) as T | undefined;
+    } catch (err) {
+      // An exception thrown by fn is the caller's own: pass it through unchanged.
+      if (err instanceof Database.SqliteError) throw toStorageError(err);
+      throw err;
+    }
+  }
+}
+
+function guard<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw toStorageError(err);
+  }
+}

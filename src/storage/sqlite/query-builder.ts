@@ -1,0 +1,107 @@
+import { isEmptyFilter, type Filter } from '../../nostr/filter.js';
+
+/** A statement and its positional parameters. */
+export type BuiltQuery = { sql: string; params: (string | number)[] };
+
+/** Where a page of a newest-first scan stopped: the last row's created_at and id. */
+export type PageCursor = { createdAt: number; id: string };
+
+/** The row shape of a page query. */
+export type PageRow = { id: string; created_at: number; raw: string };
+
+type Parts = { from: string; at: string; where: string[]; params: (string | number)[] };
+
+function placeholders(n: number): string {
+  return new Array<string>(n).fill('?').join(', ');
+}
+
+/**
+ * The tag letter that drives the query through the tag index, when a filter has no ids and one of
+ * its letters has a single value. With one value no event can appear twice, so the query can walk
+ * tags(name, value, created_at) newest first and stop at the limit instead of sorting the whole
+ * tag's events. Letters with several values are matched with a subquery (no duplicates either).
+ */
+function drivingLetter(filter: Filter): string | undefined {
+  if (filter.ids || !filter.tags) return undefined;
+  for (const [letter, values] of Object.entries(filter.tags)) if (values.length === 1) return letter;
+  return undefined;
+}
+
+/** The FROM, WHERE and parameters shared by the page and count queries of one filter. */
+function filterParts(filter: Filter, now: number): Parts {
+  const driver = drivingLetter(filter);
+  const parts: Parts = driver
+    ? { from: 'tags t0 JOIN events e ON e.seq = t0.eid', at: 't0.created_at', where: ['t0.name = ?', 't0.value = ?'], params: [driver] }
+    : { from: 'events e', at: 'e.created_at', where: [], params: [] };
+  if (driver) parts.params.push(filter.tags?.[driver]?.[0] as string);
+  if (filter.ids) {
+    parts.where.push(`e.id IN (${placeholders(filter.ids.length)})`);
+    parts.params.push(...filter.ids);
+  }
+  if (filter.authors) {
+    parts.where.push(`e.pubkey IN (${placeholders(filter.authors.length)})`);
+    parts.params.push(...filter.authors);
+  }
+  if (filter.kinds) {
+    parts.where.push(`e.kind IN (${placeholders(filter.kinds.length)})`);
+    parts.params.push(...filter.kinds);
+  }
+  if (filter.since !== undefined) {
+    parts.where.push(`${parts.at} >= ?`);
+    parts.params.push(filter.since);
+  }
+  if (filter.until !== undefined) {
+    parts.where.push(`${parts.at} <= ?`);
+    parts.params.push(filter.until);
+  }
+  // Several letters are ANDed; the values of one letter are ORed (NIP-01).
+  for (const [letter, values] of Object.entries(filter.tags ?? {})) {
+    if (letter === driver) continue;
+    parts.where.push(`e.seq IN (SELECT eid FROM tags WHERE name = ? AND value IN (${placeholders(values.length)}))`);
+    parts.params.push(letter, ...values);
+  }
+  // NIP-40: expired events are invisible even before purgeExpired removes them.
+  parts.where.push('(e.expires_at IS NULL OR e.expires_at > ?)');
+  parts.params.push(now);
+  return parts;
+}
+
+/**
+ * One page of a filter's matches, newest first with ties by lowest id (NIP-01), at most
+ * `pageSize` rows, continuing after `cursor` (keyset pagination, so each page is an index seek
+ * and the caller may yield to the event loop between pages). Returns undefined for a filter
+ * that can match nothing.
+ */
+export function buildPageQuery(filter: Filter, opts: { now: number; pageSize: number; cursor?: PageCursor }): BuiltQuery | undefined {
+  if (isEmptyFilter(filter)) return undefined;
+  const { from, at, where, params } = filterParts(filter, opts.now);
+  if (opts.cursor) {
+    // Written as a range plus a tie-break so the created_at bound stays usable by the index.
+    where.push(`${at} <= ?`, `(${at} < ? OR e.id > ?)`);
+    params.push(opts.cursor.createdAt, opts.cursor.createdAt, opts.cursor.id);
+  }
+  params.push(opts.pageSize);
+  const sql = `SELECT e.id AS id, ${at} AS created_at, e.raw AS raw FROM ${from} WHERE ${where.join(' AND ')} ORDER BY ${at} DESC, e.id ASC LIMIT ?`;
+  return { sql, params };
+}
+
+/**
+ * The number of distinct events matching any of the filters (NIP-45). `limit` is ignored: a
+ * count says how many events match, not how many one REQ would return. Returns undefined when
+ * no filter can match anything.
+ */
+export function buildCountQuery(filters: Filter[], now: number): BuiltQuery | undefined {
+  const selects: string[] = [];
+  const params: (string | number)[] = [];
+  for (const filter of filters) {
+    // A limit of 0 matches nothing in a REQ but does not change what exists; count it without the limit.
+    const { limit: _limit, ...unlimited } = filter;
+    if (isEmptyFilter(unlimited)) continue;
+    const parts = filterParts(unlimited, now);
+    selects.push(`SELECT e.seq FROM ${parts.from} WHERE ${parts.where.join(' AND ')}`);
+    params.push(...parts.params);
+  }
+  if (selects.length === 0) return undefined;
+  // UNION (not UNION ALL) removes events matched by several filters.
+  return { sql: `SELECT COUNT(*) AS n FROM (${selects.join(' UNION ')})`, params };
+}

@@ -1,0 +1,136 @@
+import type { Database, Statement } from 'better-sqlite3';
+import { deletersOf } from '../../nostr/deletion.js';
+import type { VerifiedEvent } from '../../nostr/event.js';
+import { DELETION_KIND } from '../../nostr/kinds.js';
+import type { DeletionRequest, SaveResult, SaveStatus } from '../types.js';
+import { toStorageError } from './errors.js';
+import { coordinateD, expiresAtOf, indexedTags, rawJson } from './event-row.js';
+
+/** One item of EventStore.saveBatch. */
+export type SaveItem = { event: VerifiedEvent; deletion?: DeletionRequest };
+
+type CoordRow = { seq: number; id: string; created_at: number };
+
+/**
+ * The write side of the SQLite event store: prepared statements and the NIP-01/NIP-09 rules,
+ * applied item by item inside one transaction so that later items of a batch see earlier ones.
+ */
+export class SqliteBatchSaver {
+  private readonly st: Record<
+    | 'hasId'
+    | 'tombDeleters'
+    | 'addressUntil'
+    | 'coordinate'
+    | 'insertEvent'
+    | 'insertTag'
+    | 'seqById'
+    | 'deleteTags'
+    | 'deleteEvent'
+    | 'insertTomb'
+    | 'seqsAtAddress'
+    | 'upsertAddressTomb',
+    Statement
+  >;
+  /** Runs the whole batch: BEGIN IMMEDIATE takes the write lock up front, so the commit cannot fail on lock upgrade. */
+  private readonly runBatch: (items: SaveItem[]) => SaveResult[];
+  /** One item in a SAVEPOINT: better-sqlite3 turns a transaction function called inside another into a savepoint. */
+  private readonly runItem: (item: SaveItem) => SaveStatus;
+
+  constructor(private readonly db: Database) {
+    this.st = {
+      hasId: db.prepare('SELECT 1 FROM events WHERE id = ?').pluck(),
+      tombDeleters: db.prepare('SELECT deleter FROM deleted_ids WHERE id = ?').pluck(),
+      addressUntil: db.prepare('SELECT until FROM deleted_addresses WHERE kind = ? AND pubkey = ? AND d = ?').pluck(),
+      coordinate: db.prepare('SELECT seq, id, created_at FROM events WHERE kind = ? AND pubkey = ? AND d = ?'),
+      insertEvent: db.prepare(
+        'INSERT INTO events (id, pubkey, kind, created_at, d, expires_at, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertTag: db.prepare('INSERT OR IGNORE INTO tags (name, value, created_at, eid) VALUES (?, ?, ?, ?)'),
+      seqById: db.prepare('SELECT seq FROM events WHERE id = ?').pluck(),
+      deleteTags: db.prepare('DELETE FROM tags WHERE eid = ?'),
+      deleteEvent: db.prepare('DELETE FROM events WHERE seq = ?'),
+      insertTomb: db.prepare('INSERT OR IGNORE INTO deleted_ids (id, deleter) VALUES (?, ?)'),
+      seqsAtAddress: db
+        .prepare('SELECT seq FROM events WHERE kind = ? AND pubkey = ? AND d = ? AND created_at <= ?')
+        .pluck(),
+      upsertAddressTomb: db.prepare(
+        `INSERT INTO deleted_addresses (kind, pubkey, d, until) VALUES (?, ?, ?, ?)
+         ON CONFLICT (kind, pubkey, d) DO UPDATE SET until = max(until, excluded.until)`,
+      ),
+    };
+    this.runItem = db.transaction((item: SaveItem) => this.saveOne(item));
+    const batch = db.transaction((items: SaveItem[]) => items.map((item) => this.saveIsolated(item)));
+    this.runBatch = (items) => batch.immediate(items);
+  }
+
+  /**
+   * Saves the items in one transaction and returns one result per item, in order. An item that
+   * throws is rolled back to its savepoint and reported as `error`; the others still commit.
+   * When the transaction itself fails (lock, disk), nothing is stored and every item is `error`.
+   */
+  save(items: SaveItem[]): SaveResult[] {
+    if (items.length === 0) return [];
+    try {
+      return this.runBatch(items);
+    } catch (err) {
+      const error = toStorageError(err);
+      return items.map(() => ({ status: 'error', error }));
+    }
+  }
+
+  private saveIsolated(item: SaveItem): SaveResult {
+    try {
+      return { status: this.runItem(item) };
+    } catch (err) {
+      return { status: 'error', error: toStorageError(err) };
+    }
+  }
+
+  private saveOne({ event: ev, deletion }: SaveItem): SaveStatus {
+    if (this.st.hasId.get(ev.id) !== undefined) return 'duplicate';
+    const tombs = this.st.tombDeleters.all(ev.id) as string[];
+    if (tombs.length > 0 && deletersOf(ev).some((pk) => tombs.includes(pk))) return 'deleted';
+    const d = coordinateD(ev);
+    if (d !== undefined) {
+      const until = this.st.addressUntil.get(ev.kind, ev.pubkey, d) as number | undefined;
+      if (until !== undefined && ev.created_at <= until) return 'deleted';
+      const current = this.st.coordinate.get(ev.kind, ev.pubkey, d) as CoordRow | undefined;
+      if (current) {
+        // Newest wins; on equal created_at the lowest id wins (NIP-01).
+        const keepCurrent =
+          current.created_at > ev.created_at || (current.created_at === ev.created_at && current.id < ev.id);
+        if (keepCurrent) return 'superseded';
+        this.deleteSeq(current.seq);
+      }
+    }
+    const raw = rawJson(ev);
+    const { lastInsertRowid } = this.st.insertEvent.run(ev.id, ev.pubkey, ev.kind, ev.created_at, d ?? null, expiresAtOf(ev) ?? null, raw);
+    for (const [name, value] of indexedTags(ev)) this.st.insertTag.run(name, value, ev.created_at, lastInsertRowid);
+    if (deletion && ev.kind === DELETION_KIND) this.applyDeletion(ev, deletion);
+    return 'saved';
+  }
+
+  /**
+   * Applies a NIP-09 request the caller has already vetted (see DeletionRequest): removes the
+   * listed ids and the versions at the listed coordinates up to the deletion's created_at, and
+   * records tombstones so that later copies are refused (ids: only when the deleter is among
+   * deletersOf the arriving copy).
+   */
+  private applyDeletion(ev: VerifiedEvent, req: DeletionRequest): void {
+    for (const id of req.ids) {
+      const seq = this.st.seqById.get(id) as number | undefined;
+      if (seq !== undefined) this.deleteSeq(seq);
+      this.st.insertTomb.run(id, ev.pubkey);
+    }
+    for (const a of req.addresses) {
+      const seqs = this.st.seqsAtAddress.all(a.kind, a.pubkey, a.d, ev.created_at) as number[];
+      for (const seq of seqs) this.deleteSeq(seq);
+      this.st.upsertAddressTomb.run(a.kind, a.pubkey, a.d, ev.created_at);
+    }
+  }
+
+  private deleteSeq(seq: number): void {
+    this.st.deleteTags.run(seq);
+    this.st.deleteEvent.run(seq);
+  }
+}

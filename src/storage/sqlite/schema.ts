@@ -1,0 +1,86 @@
+import type { Database } from 'better-sqlite3';
+
+/** The schema version this code writes; stored in `PRAGMA user_version`. */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * Tables and indexes of the SQLite backend.
+ *
+ * - `events`: one row per stored event. `seq` is the rowid (small join key for the tag table);
+ *   `raw` is the event JSON as received, so reads never re-serialise. `d` is '' for replaceable
+ *   kinds, the d tag for addressable kinds and NULL otherwise; the partial unique index on
+ *   (kind, pubkey, d) makes "one version per coordinate" an invariant of the database itself.
+ * - `tags`: single-letter tags, one row per distinct (event, letter, value), with the event's
+ *   created_at copied in so that `#h`/`#p` queries walk the index newest first and stop at the limit.
+ * - `deleted_ids` / `deleted_addresses`: NIP-09 tombstones.
+ * - `kv`: the KeyValueStore documents.
+ */
+const DDL = `
+CREATE TABLE IF NOT EXISTS events (
+  seq        INTEGER PRIMARY KEY,
+  id         TEXT    NOT NULL UNIQUE,
+  pubkey     TEXT    NOT NULL,
+  kind       INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  d          TEXT,
+  expires_at INTEGER,
+  raw        TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_pubkey_kind_created ON events (pubkey, kind, created_at);
+CREATE INDEX IF NOT EXISTS events_kind_created ON events (kind, created_at);
+CREATE INDEX IF NOT EXISTS events_created ON events (created_at);
+CREATE UNIQUE INDEX IF NOT EXISTS events_coordinate ON events (kind, pubkey, d) WHERE d IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_expires ON events (expires_at) WHERE expires_at IS NOT NULL;
+
+CREATE TABLE IF NOT EXISTS tags (
+  name       TEXT    NOT NULL,
+  value      TEXT    NOT NULL,
+  created_at INTEGER NOT NULL,
+  eid        INTEGER NOT NULL,
+  PRIMARY KEY (name, value, created_at, eid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS tags_eid ON tags (eid);
+
+CREATE TABLE IF NOT EXISTS deleted_ids (
+  id      TEXT NOT NULL,
+  deleter TEXT NOT NULL,
+  PRIMARY KEY (id, deleter)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS deleted_addresses (
+  kind   INTEGER NOT NULL,
+  pubkey TEXT    NOT NULL,
+  d      TEXT    NOT NULL,
+  until  INTEGER NOT NULL,
+  PRIMARY KEY (kind, pubkey, d)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS kv (
+  collection TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  expires_at INTEGER,
+  PRIMARY KEY (collection, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS kv_expires ON kv (expires_at) WHERE expires_at IS NOT NULL;
+`;
+
+/**
+ * Sets the connection pragmas and creates the schema when missing.
+ * WAL lets readers run beside the writer; synchronous=NORMAL syncs the WAL at checkpoints rather
+ * than at every commit (see openSqliteStorage for what that means for durability).
+ * Throws when the file was written by a newer schema version, rather than guessing.
+ */
+export function applySchema(db: Database, opts: { synchronous: 'NORMAL' | 'FULL' }): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${opts.synchronous}`);
+  db.pragma('foreign_keys = OFF');
+  // A second process (an admin CLI) may hold the write lock briefly; wait instead of failing at once.
+  db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new Error(`database schema version ${version} is newer than this relay understands (${SCHEMA_VERSION})`);
+  }
+  db.exec(DDL);
+  if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+}
