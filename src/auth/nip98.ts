@@ -1,0 +1,102 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { verifyEvent } from 'nostr-tools/pure';
+import { checkEventShape, firstTagValue, type NostrEvent } from '../nostr/event.js';
+import { RelayError } from '../nostr/reasons.js';
+import { ReplayCache } from './replay-cache.js';
+
+/** NIP-98 HTTP auth event kind. */
+export const HTTP_AUTH_KIND = 27235;
+export type HTTP_AUTH_KIND = typeof HTTP_AUTH_KIND;
+
+/** How far a NIP-98 event's created_at may be from now, in seconds (NIP-98 suggests 60). */
+export const HTTP_AUTH_WINDOW_SECONDS = 60;
+
+/** The request a NIP-98 header is checked against. */
+export type HttpAuthRequest = {
+  /** The absolute request URL as the client sees it (public http(s) origin + path + query). */
+  url: string;
+  /** HTTP method, any case. */
+  method: string;
+  /** The raw request body; when present and non-empty the event must carry its sha256 as `payload`. */
+  body?: Buffer;
+  /** Unix seconds now. */
+  nowSeconds: number;
+  /** Where seen event ids are remembered; defaults to one cache shared by the process. */
+  replay?: ReplayCache;
+};
+
+// Twice the window: an event is refused as stale before its id can leave the cache.
+const defaultReplay = new ReplayCache(HTTP_AUTH_WINDOW_SECONDS * 2);
+
+/**
+ * The public http(s) URL of the relay, derived from server.url: ws→http, wss→https, same host,
+ * port and path. NIP-86 requests go to this URL.
+ */
+export function relayHttpUrl(wsUrl: string): string {
+  const url = new URL(wsUrl);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : url.protocol === 'ws:' ? 'http:' : url.protocol;
+  return url.href;
+}
+
+function sameUrl(a: string, b: string): boolean {
+  try {
+    // Parsing lowercases scheme and host, drops default ports and gives an empty path its '/'.
+    return new URL(a).href === new URL(b).href;
+  } catch {
+    return false;
+  }
+}
+
+function unpack(header: string | undefined): NostrEvent | string {
+  if (!header) return 'missing Authorization header';
+  const match = /^Nostr\s+([A-Za-z0-9+/=_-]+)\s*$/i.exec(header);
+  if (!match) return 'Authorization must be "Nostr <base64 event>"';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(match[1] as string, 'base64').toString('utf8'));
+  } catch {
+    return 'Authorization token is not base64 JSON';
+  }
+  const problem = checkEventShape(parsed);
+  return problem ?? (parsed as NostrEvent);
+}
+
+function checkTags(ev: NostrEvent, req: HttpAuthRequest): string | undefined {
+  if (ev.kind !== HTTP_AUTH_KIND) return `auth event must be kind ${HTTP_AUTH_KIND}`;
+  if (Math.abs(ev.created_at - req.nowSeconds) > HTTP_AUTH_WINDOW_SECONDS) {
+    return `auth event created_at must be within ${HTTP_AUTH_WINDOW_SECONDS}s of now`;
+  }
+  const u = firstTagValue(ev, 'u');
+  if (u === undefined || !sameUrl(u, req.url)) return 'u tag does not match the request URL';
+  const method = firstTagValue(ev, 'method');
+  if (method === undefined || method.toUpperCase() !== req.method.toUpperCase()) {
+    return 'method tag does not match the request method';
+  }
+  if (req.body && req.body.length > 0) {
+    const payload = firstTagValue(ev, 'payload');
+    if (payload === undefined) return 'payload tag is required with a request body';
+    if (payload.toLowerCase() !== bytesToHex(sha256(req.body))) return 'payload tag does not match the body';
+  }
+  return undefined;
+}
+
+/**
+ * NIP-98: checks an `Authorization: Nostr <base64 kind 27235 event>` header against the request.
+ * Verifies id and signature, `u` (the absolute URL), `method`, created_at within 60 s, and the
+ * `payload` sha256 when a body is present; refuses an event id already used (replay). Returns the
+ * authenticated pubkey, or a RelayError with prefix `auth-required` (never throws).
+ */
+export function checkHttpAuth(header: string | undefined, req: HttpAuthRequest): string | RelayError {
+  const ev = unpack(header);
+  if (typeof ev === 'string') return new RelayError('auth-required', ev);
+  const problem = checkTags(ev, req);
+  if (problem) return new RelayError('auth-required', problem);
+  // verifyEvent recomputes the id and checks the signature; it caches its verdict on the object, so copy.
+  if (!verifyEvent({ ...ev })) return new RelayError('auth-required', 'auth event id or signature is invalid');
+  // Remember only verified ids: a forged event must not be able to block a real one.
+  if (!(req.replay ?? defaultReplay).remember(ev.id, req.nowSeconds)) {
+    return new RelayError('auth-required', 'auth event was already used');
+  }
+  return ev.pubkey;
+}

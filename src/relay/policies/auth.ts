@@ -1,0 +1,94 @@
+import type { AccessControl } from '../../auth/access-control.js';
+import { tagValues, type NostrEvent } from '../../nostr/event.js';
+import { GIFT_WRAP_KIND } from '../../nostr/kinds.js';
+import { ACCEPT, reject, type Decision } from '../../nostr/reasons.js';
+import type { MayDelete, ReadGate, RejectEvent, RejectFilter, SessionContext } from '../hooks.js';
+
+/** Kinds only their `p`-tagged recipients may read: gift wraps (1059), Noise DMs (446), KeyPackage requests (447). */
+export const RECIPIENT_ONLY_KINDS: readonly number[] = Object.freeze([GIFT_WRAP_KIND, 446, 447]);
+
+/** Options of the auth policies. */
+export type AuthPolicyOptions = {
+  /** auth.required: reads and writes need an authenticated, allowed pubkey. */
+  required: boolean;
+};
+
+/**
+ * The allowlist gate on a connection: accept when one of its authenticated pubkeys is allowed;
+ * `auth-required:` when none is authenticated, `restricted:` when the authenticated ones are not.
+ */
+function connectionAllowed(access: AccessControl, ctx: SessionContext, what: string): Decision {
+  if (ctx.authed.size === 0) return reject('auth-required', `${what} requires authentication`);
+  for (const pk of ctx.authed) if (access.isAllowed(pk)) return ACCEPT;
+  return reject('restricted', `this pubkey is not allowed to ${what.toLowerCase()} on this relay`);
+}
+
+/**
+ * rejectEvent: banned event ids and banned authors are refused (`blocked:`) whatever connection
+ * carries them; with `required`, the connection must also carry an allowed, unbanned pubkey.
+ * The event's author need not be allowed: MLS signs group messages with throwaway keys and gift
+ * wraps with random ones, so the allowlist gates the authenticated identity, not the signer.
+ */
+export function requireAuthForEvents(access: AccessControl, opts: AuthPolicyOptions): RejectEvent {
+  return (ctx, ev) => {
+    if (access.isEventBanned(ev.id)) return reject('blocked', 'this event is banned on this relay');
+    if (access.isBanned(ev.pubkey)) return reject('blocked', 'the author of this event is banned on this relay');
+    if (!opts.required) return ACCEPT;
+    return connectionAllowed(access, ctx, 'Publishing');
+  };
+}
+
+/** True when the event carries the NIP-70 `["-"]` tag. */
+export function isProtected(ev: Pick<NostrEvent, 'tags'>): boolean {
+  return ev.tags.some((t) => t[0] === '-');
+}
+
+/**
+ * rejectEvent (NIP-70): an event with a `["-"]` tag is accepted only when its author is
+ * authenticated on this connection; `auth-required:` when nobody is, `restricted:` otherwise.
+ */
+export function nip70Protected(): RejectEvent {
+  return (ctx, ev) => {
+    if (!isProtected(ev) || ctx.authed.has(ev.pubkey)) return ACCEPT;
+    if (ctx.authed.size === 0) return reject('auth-required', 'this event may only be published by its author');
+    return reject('restricted', 'this event may only be published by its author');
+  };
+}
+
+/** rejectFilter: with `required`, REQ and COUNT need an authenticated, allowed, unbanned pubkey. */
+export function requireAuthForFilters(access: AccessControl, opts: AuthPolicyOptions): RejectFilter {
+  return (ctx, _filters, verb) => (opts.required ? connectionAllowed(access, ctx, verb === 'REQ' ? 'Reading' : 'Counting') : ACCEPT);
+}
+
+/**
+ * rejectFilter: a REQ or COUNT naming recipient-only kinds from a connection that authenticated
+ * nobody gets `auth-required:` instead of a silent empty answer, so clients that AUTH only after
+ * seeing that prefix work. (The read gate still decides event by event.)
+ */
+export function requireAuthForRecipientKinds(kinds: readonly number[] = RECIPIENT_ONLY_KINDS): RejectFilter {
+  return (ctx, filters) => {
+    if (ctx.authed.size > 0) return ACCEPT;
+    const asks = filters.some((f) => f.kinds?.some((k) => kinds.includes(k)));
+    return asks ? reject('auth-required', 'these kinds are readable only by their recipients') : ACCEPT;
+  };
+}
+
+/**
+ * ReadGate for kinds 1059, 446 and 447: only a connection authenticated as one of the event's
+ * `p`-tagged pubkeys may read it — on stored REQ results, live fanout and COUNT alike.
+ */
+export function recipientOnlyReadGate(kinds: readonly number[] = RECIPIENT_ONLY_KINDS): ReadGate {
+  return {
+    kinds,
+    canRead(ctx, ev) {
+      if (ctx.authed.size === 0) return false;
+      for (const tag of ev.tags) if (tag[0] === 'p' && tag[1] !== undefined && ctx.authed.has(tag[1])) return true;
+      return false;
+    },
+  };
+}
+
+/** MayDelete (NIP-09): the recipient of a gift wrap may delete it (its author is a random key). */
+export function giftWrapRecipientMayDelete(): MayDelete {
+  return (deleter, target) => target.kind === GIFT_WRAP_KIND && tagValues(target, 'p').includes(deleter);
+}

@@ -1,0 +1,168 @@
+import type { Counter } from 'prom-client';
+import type { RelayConfig } from '../../config/types.js';
+import { ACCEPT, reject } from '../../nostr/reasons.js';
+import type { RejectEvent, RejectFilter, SessionContext } from '../hooks.js';
+
+/** Options of a TokenBucket limiter. */
+export type BucketOptions = {
+  /** Requests allowed per window, also the burst size. 0 means unlimited. */
+  limit: number;
+  /** The window, in ms: the bucket refills `limit` tokens per `windowMs`. */
+  windowMs: number;
+  /** Most keys tracked at once; the least recently used are evicted first. Default 50,000. */
+  maxKeys?: number;
+};
+
+type Bucket = { tokens: number; at: number };
+
+/**
+ * A token bucket per key: each key holds up to `limit` tokens, refilled continuously at
+ * `limit / windowMs`; a request takes one. Memory is bounded: keys are kept in LRU order and the
+ * oldest are evicted past `maxKeys` — an evicted key merely starts again with a full bucket.
+ */
+export class TokenBucket {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly ratePerMs: number;
+  private readonly maxKeys: number;
+
+  constructor(private readonly opts: BucketOptions) {
+    this.ratePerMs = opts.limit / opts.windowMs;
+    this.maxKeys = opts.maxKeys ?? 50_000;
+  }
+
+  /** True when this limiter limits anything. */
+  get enabled(): boolean {
+    return this.opts.limit > 0;
+  }
+
+  /** Tokens `key` has now (the limit for an unknown key). */
+  available(key: string, nowMs = Date.now()): number {
+    if (!this.enabled) return Number.POSITIVE_INFINITY;
+    const b = this.buckets.get(key);
+    if (!b) return this.opts.limit;
+    return Math.min(this.opts.limit, b.tokens + (nowMs - b.at) * this.ratePerMs);
+  }
+
+  /** True when `key` could take one token now (nothing is taken). */
+  canTake(key: string, nowMs = Date.now()): boolean {
+    return this.available(key, nowMs) >= 1;
+  }
+
+  /** Takes one token if there is one; false when the key is over its rate. */
+  take(key: string, nowMs = Date.now()): boolean {
+    if (!this.enabled) return true;
+    const tokens = this.available(key, nowMs);
+    if (tokens < 1) return false;
+    this.buckets.delete(key); // re-insert: Map order is the LRU order
+    this.buckets.set(key, { tokens: tokens - 1, at: nowMs });
+    while (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value as string);
+    return true;
+  }
+
+  /** Keys tracked now. */
+  get size(): number {
+    return this.buckets.size;
+  }
+}
+
+/** The `[rate_limits]` section. */
+export type RateLimitConfig = RelayConfig['rate_limits'];
+
+/** Options of the rate-limit policies. */
+export type RateLimitOptions = {
+  /** nostr_relay_rate_limited_total{scope}, incremented on each refusal. */
+  counter?: Counter<'scope'>;
+  /** Milliseconds now (tests). */
+  clock?: () => number;
+};
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+const KEYPACKAGE_KINDS = [443, 30443];
+
+/** The key a connection is charged to: its first authenticated pubkey, else its IP. */
+function principal(ctx: SessionContext): string {
+  for (const pk of ctx.authed) return `pk:${pk}`;
+  return `ip:${ctx.ip}`;
+}
+
+type Charge = { bucket: TokenBucket; key: string; scope: string; what: string };
+
+/**
+ * rejectEvent: events per minute per authenticated pubkey and per IP, plus per-kind buckets —
+ * group messages (445) per minute and KeyPackages (443, 30443) per hour — charged to the
+ * connection's authenticated pubkey (its IP when it has none). Every bucket is checked before
+ * any is charged, so a refused event costs nothing. Refusals are `rate-limited:`.
+ */
+export function limitEvents(limits: RateLimitConfig, opts: RateLimitOptions = {}): RejectEvent {
+  const clock = opts.clock ?? Date.now;
+  const perPubkey = new TokenBucket({ limit: limits.events_per_minute, windowMs: MINUTE });
+  const perIp = new TokenBucket({ limit: limits.events_per_minute_per_ip, windowMs: MINUTE });
+  const groupMessages = new TokenBucket({ limit: limits.group_messages_per_minute, windowMs: MINUTE });
+  const keyPackages = new TokenBucket({ limit: limits.keypackages_per_hour, windowMs: HOUR });
+  return (ctx, ev) => {
+    const who = principal(ctx);
+    const charges: Charge[] = [{ bucket: perIp, key: ctx.ip, scope: 'ip', what: 'events from this address' }];
+    if (who.startsWith('pk:')) charges.push({ bucket: perPubkey, key: who, scope: 'pubkey', what: 'events' });
+    if (ev.kind === 445) charges.push({ bucket: groupMessages, key: who, scope: 'kind-445', what: 'group messages' });
+    if (KEYPACKAGE_KINDS.includes(ev.kind)) {
+      charges.push({ bucket: keyPackages, key: who, scope: 'keypackage', what: 'KeyPackages' });
+    }
+    const now = clock();
+    const over = charges.find((c) => !c.bucket.canTake(c.key, now));
+    if (over) {
+      opts.counter?.inc({ scope: over.scope });
+      return reject('rate-limited', `too many ${over.what}, slow down`);
+    }
+    for (const c of charges) c.bucket.take(c.key, now);
+    return ACCEPT;
+  };
+}
+
+/** rejectFilter: REQ and COUNT per minute per connection (`reqs_per_minute`) → `rate-limited:`. */
+export function limitFilters(limits: RateLimitConfig, opts: RateLimitOptions = {}): RejectFilter {
+  const clock = opts.clock ?? Date.now;
+  const perConnection = new TokenBucket({ limit: limits.reqs_per_minute, windowMs: MINUTE });
+  return (ctx) => {
+    if (perConnection.take(ctx.connId, clock())) return ACCEPT;
+    opts.counter?.inc({ scope: 'req' });
+    return reject('rate-limited', 'too many subscriptions, slow down');
+  };
+}
+
+/**
+ * Open WebSocket connections per IP (`connections_per_ip`, 0 = unlimited). The session layer
+ * calls `open` on connect (refusing the connection when it returns false) and `close` on
+ * disconnect. Memory holds only IPs with open connections.
+ */
+export class ConnectionCounter {
+  private readonly open_ = new Map<string, number>();
+
+  constructor(
+    private readonly maxPerIp: number,
+    private readonly counter?: Counter<'scope'>,
+  ) {}
+
+  /** Counts a new connection from `ip`; false (and nothing counted) when the IP is at its limit. */
+  open(ip: string): boolean {
+    const n = this.open_.get(ip) ?? 0;
+    if (this.maxPerIp > 0 && n >= this.maxPerIp) {
+      this.counter?.inc({ scope: 'connection' });
+      return false;
+    }
+    this.open_.set(ip, n + 1);
+    return true;
+  }
+
+  /** Releases a connection counted by `open`. */
+  close(ip: string): void {
+    const n = (this.open_.get(ip) ?? 0) - 1;
+    if (n <= 0) this.open_.delete(ip);
+    else this.open_.set(ip, n);
+  }
+
+  /** Open connections from `ip`. */
+  count(ip: string): number {
+    return this.open_.get(ip) ?? 0;
+  }
+}
