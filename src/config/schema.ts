@@ -1,5 +1,6 @@
 import type { Field, Section } from './schema-dsl.js';
 import { isPubkeyRef } from './pubkeys.js';
+import { AUTO_BACKEND, BACKEND_NAMES } from '../verify/backend-names.js';
 
 const str = (d: string, description: string, extra: Partial<Field> = {}): Field => ({
   type: 'string',
@@ -137,5 +138,13 @@ export const coreSchema: Section = {
   },
   metrics: {
     token: str('', 'Bearer token required by GET /metrics (empty: open).', { env: 'RELAY_METRICS_TOKEN' }),
+  },
+  verify: {
+    backend: str(AUTO_BACKEND, 'Signature verification backend: "auto" takes the fastest that loads here (see bench/verify.ts); a named one that cannot load falls back to pure JS.', {
+      oneOf: [AUTO_BACKEND, ...BACKEND_NAMES],
+      env: 'RELAY_VERIFY_BACKEND',
+    }),
+    threads: int(0, 'Verification worker threads (0: one per core).', { max: 256, env: 'RELAY_VERIFY_THREADS' }),
+    max_queue: int(4096, 'Signature checks waiting at once; past it events are answered `rate-limited:`.', { min: 1 }),
   },
 };
