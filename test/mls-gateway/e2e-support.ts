@@ -1,0 +1,71 @@
+/**
+ * End-to-end support: starts the real relay with the MLS gateway registered, and authenticated
+ * raw clients (NIP-42) that see every OK, CLOSED and EVENT frame.
+ */
+import { decodeMlsMessage, type KeyPackage } from 'ts-mls';
+import { extensionRegistry } from '../../src/extension-registry.js';
+import { createMlsGateway, mlsGatewaySchema } from '../../extensions/mls-gateway/index.js';
+import { RawClient, startTestRelay, TEST_RELAY_URL, type TestRelay } from '../harness.js';
+import { now, signed, type Identity } from '../helpers.js';
+
+/**
+ * Makes sure the gateway is in the registry (the composition root's registry names it once the
+ * lead wires it; until then the test adds the same entry).
+ */
+export function ensureGatewayRegistered(): void {
+  extensionRegistry['mls-gateway'] ??= { section: 'mls_gateway', schema: mlsGatewaySchema, create: () => createMlsGateway() };
+}
+
+/** Starts a relay with auth required, `allowed` on the allowlist and the gateway's `mls_gateway` section. */
+export async function startGatewayRelay(allowed: Identity[], section: Record<string, unknown>): Promise<TestRelay> {
+  ensureGatewayRegistered();
+  return startTestRelay({
+    overrides: {
+      auth: { required: true, allowlist: allowed.map((a) => a.pk) },
+      extensions: { enabled: ['mls-gateway'] },
+      mls_gateway: section,
+      rate_limits: { keypackages_per_hour: 0, events_per_minute: 0, group_messages_per_minute: 0 },
+    },
+  });
+}
+
+/** A raw client authenticated as `who` (NIP-42). */
+export async function authedClient(url: string, who: Identity): Promise<RawClient> {
+  const client = await RawClient.open(url);
+  const challengeFrame = await client.next((m) => m[0] === 'AUTH');
+  const auth = signed(who, {
+    kind: 22242,
+    content: '',
+    tags: [
+      ['relay', TEST_RELAY_URL],
+      ['challenge', challengeFrame[1] as string],
+    ],
+    created_at: now(),
+  });
+  const ok = await client.request(['AUTH', auth], (m) => m[0] === 'OK' && m[1] === auth.id);
+  if (ok[2] !== true) throw new Error(`AUTH refused: ${String(ok[3])}`);
+  return client;
+}
+
+/** The OK frame of a publish as { ok, message }. */
+export async function publish(client: RawClient, ev: { id: string }): Promise<{ ok: boolean; message: string }> {
+  const frame = await client.publish(ev);
+  return { ok: frame[2] === true, message: String(frame[3] ?? '') };
+}
+
+/** Decodes the KeyPackage a 443/30443 event carries (what a client does with a fetched package). */
+export function keyPackageFromEvent(ev: { content: string; tags: string[][] }): KeyPackage {
+  const encoding = ev.tags.find((t) => t[0] === 'encoding')?.[1] ?? 'base64';
+  const bytes = new Uint8Array(Buffer.from(ev.content, encoding === 'hex' ? 'hex' : 'base64'));
+  const decoded = decodeMlsMessage(bytes, 0);
+  if (!decoded || decoded[0].wireformat !== 'mls_key_package') throw new Error('not a KeyPackage');
+  return decoded[0].keyPackage;
+}
+
+/** Events frames received on `subId` after message index `from`. */
+export function eventsOn(client: RawClient, subId: string, from = 0): Record<string, unknown>[] {
+  return client.messages
+    .slice(from)
+    .filter((m) => m[0] === 'EVENT' && m[1] === subId)
+    .map((m) => m[2] as Record<string, unknown>);
+}
