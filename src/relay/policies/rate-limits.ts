@@ -22,11 +22,9 @@ type Bucket = { tokens: number; at: number };
  */
 export class TokenBucket {
   private readonly buckets = new Map<string, Bucket>();
-  private readonly ratePerMs: number;
   private readonly maxKeys: number;
 
   constructor(private readonly opts: BucketOptions) {
-    this.ratePerMs = opts.limit / opts.windowMs;
     this.maxKeys = opts.maxKeys ?? 50_000;
   }
 
@@ -40,7 +38,8 @@ export class TokenBucket {
     if (!this.enabled) return Number.POSITIVE_INFINITY;
     const b = this.buckets.get(key);
     if (!b) return this.opts.limit;
-    return Math.min(this.opts.limit, b.tokens + (nowMs - b.at) * this.ratePerMs);
+    // Multiply before dividing: a refill of exactly one token must not come out as 0.999….
+    return Math.min(this.opts.limit, b.tokens + ((nowMs - b.at) * this.opts.limit) / this.opts.windowMs);
   }
 
   /** True when `key` could take one token now (nothing is taken). */

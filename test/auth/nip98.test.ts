@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { getToken } from 'nostr-tools/nip98';
+import { finalizeEvent } from 'nostr-tools/pure';
+import { checkHttpAuth, relayHttpUrl } from '../../src/auth/nip98.js';
+import { ReplayCache } from '../../src/auth/replay-cache.js';
+import { RelayError } from '../../src/nostr/reasons.js';
+import { identity, now } from '../helpers.js';
+
+const URL_ = 'https://relay.example.com/';
+const admin = identity();
+
+function header(fields: { url?: string; method?: string; payload?: string; created_at?: number; kind?: number }) {
+  const tags = [
+    ['u', fields.url ?? URL_],
+    ['method', fields.method ?? 'POST'],
+  ];
+  if (fields.payload) tags.push(['payload', fields.payload]);
+  const ev = finalizeEvent({ kind: fields.kind ?? 27235, created_at: fields.created_at ?? now(), tags, content: '' }, admin.sk);
+  return `Nostr ${Buffer.from(JSON.stringify(ev)).toString('base64')}`;
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+describe('NIP-98 HTTP auth', () => {
+  it('accepts a token made by nostr-tools and returns the pubkey', async () => {
+    const body = { method: 'supportedmethods', params: [] };
+    const token = await getToken(URL_, 'post', (e) => finalizeEvent(e, admin.sk), true, body);
+    const result = checkHttpAuth(token, {
+      url: URL_,
+      method: 'POST',
+      body: Buffer.from(JSON.stringify(body)),
+      nowSeconds: now(),
+      replay: new ReplayCache(120),
+    });
+    expect(result).toBe(admin.pk);
+  });
+
+  it('refuses a missing or malformed header with auth-required', () => {
+    for (const h of [undefined, '', 'Bearer abc', 'Nostr !!!', `Nostr ${Buffer.from('{"x":1}').toString('base64')}`]) {
+      const r = checkHttpAuth(h, { url: URL_, method: 'POST', nowSeconds: now(), replay: new ReplayCache(120) });
+      expect(r, String(h)).toBeInstanceOf(RelayError);
+      expect((r as RelayError).prefix).toBe('auth-required');
+    }
+  });
+
+  it('refuses a wrong URL, method, kind or a stale event', () => {
+    const replay = new ReplayCache(120);
+    const cases: [string, string][] = [
+      [header({ url: 'https://relay.example.com/other' }), 'u tag'],
+      [header({ url: 'https://evil.example.com/' }), 'u tag'],
+      [header({ method: 'GET' }), 'method tag'],
+      [header({ created_at: now() - 61 }), 'created_at'],
+      [header({ created_at: now() + 61 }), 'created_at'],
+      [header({ kind: 27236 }), 'kind'],
+    ];
+    for (const [h, what] of cases) {
+      const r = checkHttpAuth(h, { url: URL_, method: 'POST', nowSeconds: now(), replay });
+      expect(r, what).toBeInstanceOf(RelayError);
+      expect((r as RelayError).message).toContain(what);
+    }
+  });
+
+  it('normalises the URL as a parser does (host case, default port, empty path)', () => {
+    const r = checkHttpAuth(header({ url: 'https://RELAY.example.com:443' }), {
+      url: URL_,
+      method: 'post',
+      nowSeconds: now(),
+      replay: new ReplayCache(120),
+    });
+    expect(r).toBe(admin.pk);
+  });
+
+  it('requires a matching payload when a body is present', () => {
+    const replay = new ReplayCache(120);
+    const body = Buffer.from('{"method":"banpubkey","params":[]}');
+    const opts = { url: URL_, method: 'POST', body, nowSeconds: now(), replay };
+    expect((checkHttpAuth(header({}), opts) as RelayError).message).toContain('payload tag is required');
+    const other = sha(Buffer.from('{"method":"supportedmethods","params":[]}'));
+    expect((checkHttpAuth(header({ payload: other }), opts) as RelayError).message).toContain('does not match the body');
+    expect(checkHttpAuth(header({ payload: sha(body) }), opts)).toBe(admin.pk);
+  });
+
+  it('refuses a tampered signature', () => {
+    const ev = JSON.parse(Buffer.from(header({}).slice(6), 'base64').toString()) as { sig: string };
+    ev.sig = (ev.sig[0] === 'a' ? 'b' : 'a') + ev.sig.slice(1);
+    const h = `Nostr ${Buffer.from(JSON.stringify(ev)).toString('base64')}`;
+    const r = checkHttpAuth(h, { url: URL_, method: 'POST', nowSeconds: now(), replay: new ReplayCache(120) });
+    expect((r as RelayError).message).toContain('signature');
+  });
+
+  it('refuses a replayed token, also from the default process-wide cache', () => {
+    const replay = new ReplayCache(120);
+    const h = header({});
+    expect(checkHttpAuth(h, { url: URL_, method: 'POST', nowSeconds: now(), replay })).toBe(admin.pk);
+    expect((checkHttpAuth(h, { url: URL_, method: 'POST', nowSeconds: now(), replay }) as RelayError).message).toContain(
+      'already used',
+    );
+    const h2 = header({ payload: sha(Buffer.from('x')) });
+    const opts = { url: URL_, method: 'POST', body: Buffer.from('x'), nowSeconds: now() };
+    expect(checkHttpAuth(h2, opts)).toBe(admin.pk);
+    expect(checkHttpAuth(h2, opts)).toBeInstanceOf(RelayError);
+  });
+
+  it('replay cache stays bounded and forgets expired ids', () => {
+    const cache = new ReplayCache(10, 3);
+    for (const id of ['a', 'b', 'c', 'd']) expect(cache.remember(id, 100)).toBe(true);
+    expect(cache.size).toBe(3);
+    expect(cache.remember('a', 100)).toBe(true); // evicted, so accepted again (the window check still bounds it)
+    expect(cache.remember('d', 105)).toBe(false);
+    expect(cache.remember('d', 111)).toBe(true);
+  });
+
+  it('derives the relay http URL from server.url', () => {
+    expect(relayHttpUrl('wss://relay.example.com')).toBe('https://relay.example.com/');
+    expect(relayHttpUrl('ws://127.0.0.1:8080')).toBe('http://127.0.0.1:8080/');
+    expect(relayHttpUrl('wss://relay.example.com:8443/nostr')).toBe('https://relay.example.com:8443/nostr');
+  });
+});

@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { Registry } from 'prom-client';
+import { authMetrics } from '../../src/auth/metrics.js';
+import type { SessionContext } from '../../src/relay/hooks.js';
+import { ConnectionCounter, limitEvents, limitFilters, TokenBucket, type RateLimitConfig } from '../../src/relay/policies/rate-limits.js';
+import { identity, signed } from '../helpers.js';
+
+const limits: RateLimitConfig = {
+  events_per_minute: 5,
+  events_per_minute_per_ip: 8,
+  group_messages_per_minute: 3,
+  keypackages_per_hour: 2,
+  reqs_per_minute: 2,
+  connections_per_ip: 2,
+  http_per_minute: 0,
+};
+const [alice, bob, eph] = [identity(), identity(), identity()];
+const ctx = (ip: string, ...authed: string[]): SessionContext => ({ connId: `c-${ip}-${authed.join()}`, ip, authed: new Set(authed) });
+
+describe('TokenBucket', () => {
+  it('allows a burst of `limit`, then refills at limit per window', () => {
+    const bucket = new TokenBucket({ limit: 3, windowMs: 60_000 });
+    const t = 1_000_000;
+    expect([1, 2, 3, 4].map(() => bucket.take('k', t))).toEqual([true, true, true, false]);
+    expect(bucket.take('k', t + 19_999)).toBe(false);
+    expect(bucket.take('k', t + 20_000)).toBe(true);
+    expect(bucket.take('other', t)).toBe(true);
+  });
+
+  it('is unlimited at limit 0 and bounded in keys', () => {
+    expect(new TokenBucket({ limit: 0, windowMs: 1000 }).take('x')).toBe(true);
+    const bucket = new TokenBucket({ limit: 1, windowMs: 60_000, maxKeys: 100 });
+    for (let i = 0; i < 1000; i++) bucket.take(`ip-${i}`, 0);
+    expect(bucket.size).toBe(100);
+    expect(bucket.take('ip-999', 0)).toBe(false); // recent keys are kept
+  });
+});
+
+describe('limitEvents', () => {
+  it('limits per pubkey, per IP and per kind with rate-limited:, counting refusals by scope', async () => {
+    const registry = new Registry();
+    const { rateLimited } = authMetrics(registry);
+    let clock = 0;
+    const policy = limitEvents(limits, { counter: rateLimited, clock: () => clock });
+    const results = [];
+    for (let i = 0; i < 4; i++) results.push((await policy(ctx('1.1.1.1', alice.pk), signed(eph, { kind: 445 }))).ok);
+    expect(results).toEqual([true, true, true, false]);
+    const refused = await policy(ctx('1.1.1.1', alice.pk), signed(eph, { kind: 445 }));
+    expect(refused).toMatchObject({ ok: false, reason: { prefix: 'rate-limited', message: 'too many group messages, slow down' } });
+    // Other kinds still pass for alice until her per-pubkey budget (5) is used: 3 spent already.
+    expect((await policy(ctx('1.1.1.1', alice.pk), signed(alice))).ok).toBe(true);
+    expect((await policy(ctx('1.1.1.1', alice.pk), signed(alice))).ok).toBe(true);
+    expect(await policy(ctx('1.1.1.1', alice.pk), signed(alice))).toMatchObject({ reason: { message: 'too many events, slow down' } });
+    // Bob from the same IP: the IP has spent 5 of 8.
+    for (let i = 0; i < 3; i++) expect((await policy(ctx('1.1.1.1', bob.pk), signed(bob))).ok).toBe(true);
+    expect(await policy(ctx('1.1.1.1', bob.pk), signed(bob))).toMatchObject({ reason: { message: 'too many events from this address, slow down' } });
+    expect((await policy(ctx('2.2.2.2', bob.pk), signed(bob))).ok).toBe(true);
+    clock += 60_000;
+    expect((await policy(ctx('1.1.1.1', alice.pk), signed(eph, { kind: 445 }))).ok).toBe(true);
+    const text = await registry.getSingleMetricAsString('nostr_relay_rate_limited_total');
+    expect(text).toContain('scope="kind-445"} 2');
+    expect(text).toContain('scope="pubkey"} 1');
+    expect(text).toContain('scope="ip"} 1');
+  });
+
+  it('limits KeyPackages per hour', async () => {
+    let clock = 0;
+    const policy = limitEvents(limits, { clock: () => clock });
+    const kp = () => policy(ctx('3.3.3.3', alice.pk), signed(alice, { kind: 30443 }));
+    expect([(await kp()).ok, (await kp()).ok, (await kp()).ok]).toEqual([true, true, false]);
+    expect((await policy(ctx('3.3.3.3', alice.pk), signed(alice, { kind: 443 }))).ok).toBe(false);
+    clock += 30 * 60_000;
+    expect((await kp()).ok).toBe(true);
+  });
+
+  it('a refused event costs nothing in the other buckets', async () => {
+    const policy = limitEvents({ ...limits, group_messages_per_minute: 1, events_per_minute: 100 }, { clock: () => 0 });
+    expect((await policy(ctx('4.4.4.4', alice.pk), signed(eph, { kind: 445 }))).ok).toBe(true);
+    for (let i = 0; i < 10; i++) expect((await policy(ctx('4.4.4.4', alice.pk), signed(eph, { kind: 445 }))).ok).toBe(false);
+    // The IP budget (8) was charged once only.
+    for (let i = 0; i < 7; i++) expect((await policy(ctx('4.4.4.4', alice.pk), signed(alice))).ok).toBe(true);
+    expect((await policy(ctx('4.4.4.4', alice.pk), signed(alice))).ok).toBe(false);
+  });
+});
+
+describe('limitFilters and ConnectionCounter', () => {
+  it('limits REQ/COUNT per connection', async () => {
+    const policy = limitFilters(limits, { clock: () => 0 });
+    const c = ctx('5.5.5.5');
+    expect([(await policy(c, [{}], 'REQ')).ok, (await policy(c, [{}], 'COUNT')).ok, (await policy(c, [{}], 'REQ')).ok]).toEqual([
+      true,
+      true,
+      false,
+    ]);
+    expect((await policy(ctx('5.5.5.6'), [{}], 'REQ')).ok).toBe(true);
+  });
+
+  it('counts open connections per IP and forgets closed ones', () => {
+    const counter = new ConnectionCounter(2);
+    expect([counter.open('ip'), counter.open('ip'), counter.open('ip')]).toEqual([true, true, false]);
+    expect(counter.count('ip')).toBe(2);
+    counter.close('ip');
+    expect(counter.open('ip')).toBe(true);
+    counter.close('ip');
+    counter.close('ip');
+    expect(counter.count('ip')).toBe(0);
+    expect(new ConnectionCounter(0).open('x')).toBe(true);
+  });
+});
