@@ -3,6 +3,7 @@ import type { ExtensionDeps, RelayExtension } from '../../src/relay/extension.js
 import { defaultMlsGatewayConfig, readMlsGatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { claimKeyPackagesOnFetch } from './directory/claims.js';
+import { updateLowPoolGauge } from './directory/directory-store.js';
 import { KeyPackageMemo } from './directory/keypackage-memo.js';
 import { maintainGateway } from './maintain.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -76,6 +77,8 @@ export function createMlsGateway(opts: MlsGatewayOptions = {}): MlsGateway {
         now,
       };
       registerPolicies(hooks, ctx);
+      // So the low-pool gauge means something before the first maintenance pass.
+      await updateLowPoolGauge(ctx, now());
       routeDeps = { ctx, authenticateHttp: deps.authenticateHttp, canRead: deps.canRead };
       deps.logger.info({ membership: cfg.membership, consumeOnFetch: cfg.consume_on_fetch }, 'mls gateway registered');
     },

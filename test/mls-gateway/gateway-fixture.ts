@@ -68,9 +68,13 @@ function nip98Auth(allowed: () => Set<string>) {
   };
 }
 
-/** Registers a gateway with `config` over a fresh :memory: SQLite storage. */
-export async function gatewayFixture(config: Partial<MlsGatewayConfig>, allowed: Identity[] = []): Promise<GatewayFixture> {
-  const storage = await openSqliteStorage({ path: ':memory:' });
+/** Registers a gateway with `config` over `storage` (default: a fresh :memory: SQLite storage). */
+export async function gatewayFixture(
+  config: Partial<MlsGatewayConfig>,
+  allowed: Identity[] = [],
+  given?: Storage,
+): Promise<GatewayFixture> {
+  const storage = given ?? (await openSqliteStorage({ path: ':memory:' }));
   const hooks = createHooks();
   const registry = new Registry();
   const clock = { now: Math.floor(Date.now() / 1000) };
