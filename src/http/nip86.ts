@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccessControl } from '../auth/access-control.js';
 import { AdminParamsError, isAdminMethod, runAdminMethod } from '../auth/admin-methods.js';
@@ -6,6 +6,7 @@ import type { AuthMetrics } from '../auth/metrics.js';
 import { checkHttpAuth } from '../auth/nip98.js';
 import type { ReplayCache } from '../auth/replay-cache.js';
 import { shortKey } from '../config/pubkeys.js';
+import { RelayError } from '../nostr/reasons.js';
 
 /** NIP-86 content type. */
 export const NIP86_CONTENT_TYPE = 'application/nostr+json+rpc';
@@ -101,3 +102,51 @@ export const nip86Plugin: FastifyPluginAsync<Nip86Options> = async (app, opts) =
     }
   });
 };
+
+/** Options of httpAuthenticator. */
+export type HttpAuthenticatorOptions = {
+  access: AccessControl;
+  /** The relay's public http(s) URL; the request path and query are resolved against its origin. */
+  relayHttpUrl: string;
+  /** auth.required: the NIP-98 pubkey must also be allowed. */
+  required: boolean;
+  metrics?: AuthMetrics;
+  replay?: ReplayCache;
+  clock?: () => number;
+};
+
+function rawBody(body: unknown): Buffer | undefined {
+  if (body === undefined || body === null) return undefined;
+  if (Buffer.isBuffer(body)) return body;
+  // Routes with fastify's JSON parser lose the raw bytes; clients (nostr-tools getToken) hash JSON.stringify(body).
+  return Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+}
+
+/**
+ * Builds ExtensionDeps.authenticateHttp: resolves the NIP-98 pubkey of a request (URL = public
+ * origin + request path and query) and, when auth is required, checks it is allowed. Throws a
+ * RelayError (`auth-required` → answer 401, `restricted` → 403).
+ */
+export function httpAuthenticator(opts: HttpAuthenticatorOptions): (req: FastifyRequest) => Promise<string> {
+  const origin = new URL(opts.relayHttpUrl).origin;
+  const clock = opts.clock ?? (() => Math.floor(Date.now() / 1000));
+  return async (req) => {
+    const body = rawBody(req.body);
+    const result = checkHttpAuth(req.headers.authorization, {
+      url: `${origin}${req.url}`,
+      method: req.method,
+      ...(body ? { body } : {}),
+      nowSeconds: clock(),
+      ...(opts.replay ? { replay: opts.replay } : {}),
+    });
+    if (typeof result !== 'string') {
+      opts.metrics?.authFailures.inc({ reason: 'nip98' });
+      throw result;
+    }
+    if (opts.access.isBanned(result) || (opts.required && !opts.access.isAllowed(result))) {
+      opts.metrics?.authFailures.inc({ reason: 'restricted' });
+      throw new RelayError('restricted', 'this pubkey is not allowed on this relay');
+    }
+    return result;
+  };
+}

@@ -1,8 +1,11 @@
+import type { Counter } from 'prom-client';
 import type { AccessControl } from '../../auth/access-control.js';
+import type { RelayConfig } from '../../config/types.js';
 import { tagValues, type NostrEvent } from '../../nostr/event.js';
 import { GIFT_WRAP_KIND } from '../../nostr/kinds.js';
 import { ACCEPT, reject, type Decision } from '../../nostr/reasons.js';
-import type { MayDelete, ReadGate, RejectEvent, RejectFilter, SessionContext } from '../hooks.js';
+import type { MayDelete, ReadGate, RejectEvent, RejectFilter, RelayHooks, SessionContext } from '../hooks.js';
+import { limitEvents, limitFilters } from './rate-limits.js';
 
 /** Kinds only their `p`-tagged recipients may read: gift wraps (1059), Noise DMs (446), KeyPackage requests (447). */
 export const RECIPIENT_ONLY_KINDS: readonly number[] = Object.freeze([GIFT_WRAP_KIND, 446, 447]);
@@ -91,4 +94,31 @@ export function recipientOnlyReadGate(kinds: readonly number[] = RECIPIENT_ONLY_
 /** MayDelete (NIP-09): the recipient of a gift wrap may delete it (its author is a random key). */
 export function giftWrapRecipientMayDelete(): MayDelete {
   return (deleter, target) => target.kind === GIFT_WRAP_KIND && tagValues(target, 'p').includes(deleter);
+}
+
+/** What registerAccessPolicies needs. */
+export type AccessPolicyDeps = {
+  access: AccessControl;
+  config: Pick<RelayConfig, 'auth' | 'rate_limits'>;
+  /** nostr_relay_rate_limited_total{scope}. */
+  rateLimited?: Counter<'scope'>;
+};
+
+/**
+ * Registers the core's access policies, in this order: event bans and the allowlist gate, NIP-70,
+ * rate limits (after the auth gate, so strangers do not spend members' budgets) on EVENT; the
+ * allowlist gate, AUTH prompts for recipient-only kinds and the REQ rate on REQ/COUNT; the
+ * recipient-only read gate; gift-wrap deletion by its recipient.
+ */
+export function registerAccessPolicies(hooks: RelayHooks, deps: AccessPolicyDeps): void {
+  const required = { required: deps.config.auth.required };
+  const limits = deps.rateLimited ? { counter: deps.rateLimited } : {};
+  hooks.rejectEvent.push(requireAuthForEvents(deps.access, required), nip70Protected(), limitEvents(deps.config.rate_limits, limits));
+  hooks.rejectFilter.push(
+    requireAuthForFilters(deps.access, required),
+    requireAuthForRecipientKinds(),
+    limitFilters(deps.config.rate_limits, limits),
+  );
+  hooks.readGates.push(recipientOnlyReadGate());
+  hooks.mayDelete.push(giftWrapRecipientMayDelete());
 }
