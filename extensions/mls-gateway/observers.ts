@@ -1,10 +1,19 @@
-import { firstTagValue, type VerifiedEvent } from '../../src/nostr/event.js';
+import { firstTagValue, tagValues, type VerifiedEvent } from '../../src/nostr/event.js';
+import { DELETION_KIND } from '../../src/nostr/kinds.js';
 import type { OnEventSaved, OnEventsDeleted } from '../../src/relay/hooks.js';
 import { COLLECTIONS, type TrackedEvent } from './collections.js';
 import type { GatewayContext } from './context.js';
 import { addKeyPackage, removeKeyPackages } from './directory/directory-store.js';
 import { recordGroupMessage } from './groups/group-registry.js';
-import { GATEWAY_KINDS, GIFT_WRAP_KIND, GROUP_MESSAGE_KIND, NOISE_DM_KIND, ROSTER_KIND, isKeyPackageKind } from './kinds.js';
+import {
+  GATEWAY_KINDS,
+  GIFT_WRAP_KIND,
+  GROUP_MESSAGE_KIND,
+  KEYPACKAGE_KIND,
+  NOISE_DM_KIND,
+  ROSTER_KIND,
+  isKeyPackageKind,
+} from './kinds.js';
 import { fileInMailbox, forgetMail } from './mailbox/mailbox.js';
 import { applyRosterAtomically } from './roster/roster-store.js';
 import { parseRosterCommand } from './roster/roster.js';
@@ -25,11 +34,29 @@ async function applyRosterEvent(ctx: GatewayContext, ev: VerifiedEvent): Promise
 }
 
 /**
+ * A NIP-09 deletion by `a` coordinate (`30443:<owner>:<slot>`) removes the store's copy without
+ * naming its id, so the directory drops the owner's packages in those slots itself.
+ */
+async function forgetDeletedSlots(ctx: GatewayContext, deletion: VerifiedEvent): Promise<void> {
+  const prefix = `${KEYPACKAGE_KIND}:${deletion.pubkey}:`;
+  const slots = tagValues(deletion, 'a')
+    .filter((a) => a.startsWith(prefix))
+    .map((a) => a.slice(prefix.length));
+  if (slots.length === 0) return;
+  await removeKeyPackages(
+    ctx,
+    deletion.pubkey,
+    (p) => p.kind === KEYPACKAGE_KIND && p.slot !== undefined && slots.includes(p.slot) && p.createdAt <= deletion.created_at,
+  );
+}
+
+/**
  * After a commit: keeps the KeyPackage directory, group registry, rosters and mailbox in
  * step with the store.
  */
 export function keepGatewayState(ctx: GatewayContext): OnEventSaved {
   return async (_session, ev) => {
+    if (ev.kind === DELETION_KIND) return forgetDeletedSlots(ctx, ev);
     if (!GATEWAY_KINDS.includes(ev.kind)) return;
     ctx.metrics.eventsProcessed.inc({ kind: String(ev.kind) });
     if (isKeyPackageKind(ev.kind)) {

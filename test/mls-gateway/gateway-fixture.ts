@@ -38,8 +38,8 @@ export type GatewayFixture = {
   publish(session: SessionContext, ev: VerifiedEvent): Promise<Decision & { status?: SaveStatus }>;
   /** rejectFilter, query, read gate, overwriteResults: the core's REQ path. */
   req(session: SessionContext, filters: Filter[]): Promise<Decision & { events: NostrEvent[] }>;
-  /** A NIP-09 deletion of `ids` by `who`, as the core applies it. */
-  deleteAs(who: Identity, ids: string[]): Promise<void>;
+  /** A NIP-09 deletion of `ids` (and `a` coordinates) by `who`, as the core applies it. */
+  deleteAs(who: Identity, ids: string[], addresses?: { kind: number; pubkey: string; d: string }[]): Promise<void>;
   /** A REST call with a NIP-98 header signed by `who` (none when `who` is undefined). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response bodies loosely
   call(who: Identity | undefined, method: 'GET' | 'POST', path: string, body?: object): Promise<{ status: number; json: any }>;
@@ -125,10 +125,12 @@ export async function gatewayFixture(
       for (const hook of hooks.overwriteResults) events = await hook(session, filters, events);
       return { ok: true, events };
     },
-    async deleteAs(who, ids) {
-      const deletion = signed(who, { kind: 5, tags: ids.map((id) => ['e', id]), content: '' });
-      await storage.events.saveBatch([{ event: deletion, deletion: { ids, addresses: [] } }]);
-      for (const h of hooks.onEventsDeleted) await h(ids);
+    async deleteAs(who, ids, addresses = []) {
+      const tags = [...ids.map((id) => ['e', id]), ...addresses.map((a) => ['a', `${a.kind}:${a.pubkey}:${a.d}`])];
+      const deletion = signed(who, { kind: 5, tags, content: '' });
+      await storage.events.saveBatch([{ event: deletion, deletion: { ids, addresses } }]);
+      for (const h of hooks.onEventSaved) await h(sessionOf(who), deletion);
+      if (ids.length > 0) for (const h of hooks.onEventsDeleted) await h(ids);
     },
     async call(who, method, path, body) {
       const url = `${API_ORIGIN}/api/v1/mls${path}`;

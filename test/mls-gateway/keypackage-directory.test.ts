@@ -85,6 +85,21 @@ describe('KeyPackage directory', () => {
     expect(await fx.ctx.kv.get(COLLECTIONS.tracked, ev.id)).toBeUndefined();
   });
 
+  it('a NIP-09 deletion by a coordinate removes the 30443 in that slot', async () => {
+    fx = await gatewayFixture({});
+    const owner = mlsIdentity();
+    const kp = await makeKeyPackage(owner);
+    const slot = 'ab'.repeat(32);
+    const tags = keyPackageEvent30443(owner, kp).tags.map((t) => (t[0] === 'd' ? ['d', slot] : t));
+    const ev = keyPackageEvent30443(owner, kp, { tags, created_at: fx.clock.now - 5 });
+    const other = keyPackageEvent30443(owner, await makeKeyPackage(owner), { created_at: fx.clock.now - 5 });
+    await fx.publish(sessionOf(owner), ev);
+    await fx.publish(sessionOf(owner), other);
+    await fx.deleteAs(owner, [], [{ kind: 30443, pubkey: owner.pk, d: slot }]);
+    expect(await fx.storage.events.has(ev.id)).toBe(false);
+    expect((await directoryOf(fx, owner.pk))?.packages.map((p) => p.id)).toEqual([other.id]);
+  });
+
   it('maintenance purges expired packages from directory and store, and counts low pools', async () => {
     fx = await gatewayFixture({ low_pool_threshold: 2 });
     const owner = mlsIdentity();

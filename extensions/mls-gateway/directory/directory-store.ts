@@ -86,13 +86,22 @@ export async function addKeyPackage(ctx: GatewayContext, ev: NostrEvent, info: K
   }
 }
 
-/** Removes packages from an owner's directory (NIP-09 deletion, expiry). Returns the removed entries. */
-export async function removeKeyPackages(ctx: GatewayContext, owner: string, ids: string[]): Promise<DirectoryEntry[]> {
+/**
+ * Removes packages from an owner's directory (NIP-09 deletion, expiry): those listed by id, or
+ * those `which` selects. Returns the removed entries.
+ */
+export async function removeKeyPackages(
+  ctx: GatewayContext,
+  owner: string,
+  which: string[] | ((p: DirectoryEntry) => boolean),
+): Promise<DirectoryEntry[]> {
+  const selected = typeof which === 'function' ? which : (p: DirectoryEntry) => which.includes(p.id);
   let removed: DirectoryEntry[] = [];
   await ctx.kv.update<OwnerDirectory>(COLLECTIONS.keyPackages, owner, (current) => {
+    removed = []; // the function may run again (transaction retry)
     if (!current) return current;
-    removed = current.packages.filter((p) => ids.includes(p.id));
-    return { owner, packages: current.packages.filter((p) => !ids.includes(p.id)) };
+    removed = current.packages.filter(selected);
+    return { owner, packages: current.packages.filter((p) => !selected(p)) };
   });
   await forget(ctx, owner, removed);
   return removed;
