@@ -4,7 +4,7 @@ import type { NostrEvent } from '../nostr/event.js';
 import type { BackendName } from './backend-names.js';
 import { JobFifo, settleInOrder, type VerifyJob } from './job-queue.js';
 import { loadBackend, type SkipListener } from './select.js';
-import { VerifyError, type Verifier } from './verifier.js';
+import { VerifyError, type Verifier, type VerifyErrorCode } from './verifier.js';
 import { spawnVerifyWorker } from './worker-spawn.js';
 import type { VerifyBatchRequest, VerifyWorkerMessage } from './worker-protocol.js';
 
@@ -37,6 +37,17 @@ const BATCH_MAX = 16;
 // Two batches per worker: one running, one already queued in its port, so a worker never idles on a round trip.
 const INFLIGHT_BATCHES = 2;
 const RESPAWN_DELAY_MAX_MS = 1000;
+
+/** The NIP-01 fields only: anything else a caller attached would be cloned to the worker for nothing. */
+function wireFields(ev: NostrEvent): NostrEvent {
+  const { id, pubkey, created_at, kind, tags, content, sig } = ev;
+  return { id, pubkey, created_at, kind, tags, content, sig };
+}
+
+function failJob(job: VerifyJob, code: VerifyErrorCode): void {
+  job.isDone = true;
+  job.error = new VerifyError(code);
+}
 
 type Slot = { worker: Worker; isReady: boolean; inflight: Map<number, VerifyJob[]>; crashes: number };
 
@@ -132,8 +143,16 @@ class WorkerPool implements VerifierPool {
       const jobs = this.queued.take(BATCH_MAX);
       const id = this.nextBatchId++;
       slot.inflight.set(id, jobs);
-      const req: VerifyBatchRequest = { id, events: jobs.map((j) => j.ev) };
-      slot.worker.postMessage(req);
+      const req: VerifyBatchRequest = { id, events: jobs.map((j) => wireFields(j.ev)) };
+      try {
+        slot.worker.postMessage(req);
+      } catch {
+        // Only a caller bypassing the shape check can get here (a value that cannot be cloned); failing
+        // this batch beats an exception thrown from a microtask, which would take the process down.
+        slot.inflight.delete(id);
+        for (const job of jobs) failJob(job, 'RELAY_ERR_VERIFY_WORKER_CRASHED');
+        settleInOrder(this.outstanding);
+      }
     }
   }
 
@@ -186,10 +205,7 @@ class WorkerPool implements VerifierPool {
     this.slots[index] = undefined;
     // The events in flight may be what killed the worker: fail them rather than retry them on the next one.
     for (const jobs of slot.inflight.values()) {
-      for (const job of jobs) {
-        job.isDone = true;
-        job.error = new VerifyError('RELAY_ERR_VERIFY_WORKER_CRASHED');
-      }
+      for (const job of jobs) failJob(job, 'RELAY_ERR_VERIFY_WORKER_CRASHED');
     }
     settleInOrder(this.outstanding);
     this.respawns++;

@@ -98,6 +98,18 @@ describe('verifier pool', () => {
     expect((late as VerifyError).code).toBe('RELAY_ERR_VERIFY_CLOSED');
   });
 
+  it('fails an uncloneable event with an error instead of crashing, and keeps serving', async () => {
+    pool = await createVerifier({ threads: 1, backend: 'noble-curves' });
+    const [ev] = validEvents();
+    const withExtra = { ...ev!, seenBy: () => 'ignored' } as NostrEvent;
+    expect(await pool.verify(withExtra)).toBe(true);
+    const poisoned = { ...ev!, tags: [[(() => 'x') as unknown as string]] };
+    const err = await pool.verify(poisoned).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VerifyError);
+    expect((err as VerifyError).prefix).toBe('error');
+    expect(await pool.verify(ev!)).toBe(true);
+  });
+
   it('refuses an unknown backend at creation', async () => {
     await expect(createVerifier({ backend: 'nope' })).rejects.toThrow(/unknown verify backend/);
   });
