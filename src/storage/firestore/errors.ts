@@ -1,4 +1,5 @@
 import { RelayError } from '../../nostr/reasons.js';
+import type { InFlight } from './in-flight.js';
 
 // gRPC status codes the driver reports in `err.code`.
 const UNAVAILABLE = 14;
@@ -43,8 +44,12 @@ export function toStorageError(err: unknown): RelayError {
   return mapped;
 }
 
-/** Rejects with FirestoreTimeoutError when `work` takes longer than `ms`; the work itself is not cancelled. */
-export async function withTimeout<T>(work: Promise<T>, ms: number, op: string): Promise<T> {
+/**
+ * Rejects with FirestoreTimeoutError when `work` takes longer than `ms`; the work itself is not
+ * cancelled (the driver has no cancellation), so `inFlight` keeps following it.
+ */
+export async function withTimeout<T>(work: Promise<T>, ms: number, op: string, inFlight?: InFlight): Promise<T> {
+  inFlight?.track(work);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new FirestoreTimeoutError(op, ms)), ms);
@@ -57,9 +62,9 @@ export async function withTimeout<T>(work: Promise<T>, ms: number, op: string): 
 }
 
 /** Runs a read or write with a deadline, turning any failure into a RelayError. */
-export async function guarded<T>(op: string, ms: number, fn: () => Promise<T>): Promise<T> {
+export async function guarded<T>(op: string, ms: number, fn: () => Promise<T>, inFlight?: InFlight): Promise<T> {
   try {
-    return await withTimeout(fn(), ms, op);
+    return await withTimeout(fn(), ms, op, inFlight);
   } catch (err) {
     // An abort comes from the caller (CLOSE, disconnect), not from the backend: let it through.
     if (err instanceof Error && err.name === 'AbortError') throw err;

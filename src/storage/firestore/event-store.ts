@@ -3,6 +3,7 @@ import type { NostrEvent } from '../../nostr/event.js';
 import type { Filter } from '../../nostr/filter.js';
 import type { EventStore, QueryOptions, SaveResult } from '../../storage/types.js';
 import { guarded, toStorageError, withTimeout } from './errors.js';
+import { InFlight } from './in-flight.js';
 import { queryFilters } from './event-query.js';
 import { buildQuery, QUERY_SHAPES } from './query-shapes.js';
 import { removeInTransaction } from './remove-events.js';
@@ -14,6 +15,8 @@ export type FirestoreEventStoreOptions = {
   timeoutMs?: number;
   /** Events per transaction. Default 100. */
   maxBatchItems?: number;
+  /** Shared with the other users of the client, so closing waits for abandoned operations. */
+  inFlight?: InFlight;
 };
 
 // A document is at most 1 MiB; keep room for the indexed fields beside `raw`.
@@ -60,6 +63,10 @@ function chunkIndexes(items: SaveItem[], maxItems: number, sizes: number[]): num
   return chunks;
 }
 
+function abortPromise(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+}
+
 /**
  * EventStore on Firestore. Events are documents keyed by their (random) id; replaceable and
  * addressable versions are arbitrated through a pointer document per `kind:pubkey:d` inside the
@@ -69,6 +76,7 @@ function chunkIndexes(items: SaveItem[], maxItems: number, sizes: number[]): num
 export class FirestoreEventStore implements EventStore {
   private readonly timeoutMs: number;
   private readonly maxBatchItems: number;
+  private readonly inFlight: InFlight;
 
   constructor(
     private readonly target: SaveTarget,
@@ -76,6 +84,7 @@ export class FirestoreEventStore implements EventStore {
   ) {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxBatchItems = opts.maxBatchItems ?? 100;
+    this.inFlight = opts.inFlight ?? new InFlight();
   }
 
   private get events(): CollectionReference {
@@ -94,7 +103,7 @@ export class FirestoreEventStore implements EventStore {
     for (const chunk of chunkIndexes(fitting, this.maxBatchItems, fits.map((i) => sizes[i] ?? 0))) {
       const chunkItems = chunk.map((j) => fitting[j] as SaveItem);
       try {
-        const saved = await withTimeout(saveInTransaction(this.target, chunkItems), this.timeoutMs, 'save');
+        const saved = await withTimeout(saveInTransaction(this.target, chunkItems), this.timeoutMs, 'save', this.inFlight);
         chunk.forEach((j, k) => (results[fits[j] as number] = saved[k] as SaveResult));
       } catch (err) {
         const error = toStorageError(err);
@@ -106,15 +115,24 @@ export class FirestoreEventStore implements EventStore {
 
   async query(filters: Filter[], opts: QueryOptions = {}): Promise<NostrEvent[]> {
     const now = opts.now ?? Math.floor(Date.now() / 1000);
-    return guarded('query', this.timeoutMs, () => queryFilters(filters, { col: this.events, now, signal: opts.signal }));
+    const { signal } = opts;
+    signal?.throwIfAborted();
+    const work = guarded('query', this.timeoutMs, () => queryFilters(filters, { col: this.events, now, signal }), this.inFlight);
+    if (!signal) return work;
+    // The driver cannot cancel a read: answer the abort at once and let the read finish unobserved.
+    return Promise.race([work, abortPromise(signal)]).catch((err: unknown) => {
+      throw signal.aborted ? signal.reason : err;
+    });
   }
 
+  /** NIP-45: distinct matches; a positive limit hides nothing from a count. */
   async count(filters: Filter[], opts: QueryOptions = {}): Promise<number> {
-    return (await this.query(filters, opts)).length;
+    const unlimited = filters.map((f) => (f.limit ? { ...f, limit: undefined } : f));
+    return (await this.query(unlimited, opts)).length;
   }
 
   async has(id: string): Promise<boolean> {
-    const snap = await guarded('has', this.timeoutMs, () => this.events.doc(id).get());
+    const snap = await guarded('has', this.timeoutMs, () => this.events.doc(id).get(), this.inFlight);
     return snap.exists && typeof snap.get('raw') === 'string';
   }
 
@@ -123,7 +141,7 @@ export class FirestoreEventStore implements EventStore {
     const unique = [...new Set(ids)];
     for (let i = 0; i < unique.length; i += PURGE_PAGE) {
       const part = unique.slice(i, i + PURGE_PAGE);
-      removed += await guarded('remove', this.timeoutMs, () => removeInTransaction(this.events, this.target.coords, part));
+      removed += await guarded('remove', this.timeoutMs, () => removeInTransaction(this.events, this.target.coords, part), this.inFlight);
     }
     return removed;
   }
@@ -133,7 +151,7 @@ export class FirestoreEventStore implements EventStore {
     const cutoff = Timestamp.fromMillis(now * 1000);
     for (;;) {
       const q = buildQuery(this.events, QUERY_SHAPES.eventsExpired, [cutoff]).limit(PURGE_PAGE);
-      const snap = await guarded('purge', this.timeoutMs, () => q.get());
+      const snap = await guarded('purge', this.timeoutMs, () => q.get(), this.inFlight);
       if (snap.empty) return removed;
       const n = await this.remove(snap.docs.map((d) => d.id));
       removed += n;
@@ -144,7 +162,7 @@ export class FirestoreEventStore implements EventStore {
 
   async health(): Promise<void> {
     // A point read of a document that need not exist: one cheap read that proves the backend answers.
-    await guarded('health', Math.min(this.timeoutMs, 5_000), () => this.target.coords.doc('%health').get());
+    await guarded('health', this.timeoutMs, () => this.target.coords.doc('%health').get(), this.inFlight);
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import {
 } from '@google-cloud/firestore';
 import type { KeyValueStore, KvEntry } from '../../storage/types.js';
 import { guarded } from './errors.js';
+import { InFlight } from './in-flight.js';
 import { toDocId } from './ids.js';
 import { buildQuery, QUERY_SHAPES } from './query-shapes.js';
 
@@ -36,6 +37,7 @@ export class FirestoreKeyValueStore implements KeyValueStore {
     private readonly db: Firestore,
     private readonly prefix: string,
     private readonly timeoutMs = 10_000,
+    private readonly inFlight = new InFlight(),
   ) {}
 
   private entries(collection: string): CollectionReference {
@@ -43,7 +45,7 @@ export class FirestoreKeyValueStore implements KeyValueStore {
   }
 
   async get<T>(collection: string, key: string): Promise<T | undefined> {
-    const snap = await guarded('kv get', this.timeoutMs, () => this.entries(collection).doc(toDocId(key)).get());
+    const snap = await guarded('kv get', this.timeoutMs, () => this.entries(collection).doc(toDocId(key)).get(), this.inFlight);
     const data = snap.data();
     return isLive(data, Date.now()) ? (JSON.parse(data.json) as T) : undefined;
   }
@@ -51,11 +53,11 @@ export class FirestoreKeyValueStore implements KeyValueStore {
   async put<T>(collection: string, key: string, value: T, opts: { expiresAt?: number } = {}): Promise<void> {
     const doc: KvDoc = { key, json: JSON.stringify(value) };
     if (opts.expiresAt !== undefined) doc.expires_at = Timestamp.fromMillis(opts.expiresAt * 1000);
-    await guarded('kv put', this.timeoutMs, () => this.entries(collection).doc(toDocId(key)).set(doc));
+    await guarded('kv put', this.timeoutMs, () => this.entries(collection).doc(toDocId(key)).set(doc), this.inFlight);
   }
 
   async delete(collection: string, key: string): Promise<void> {
-    await guarded('kv delete', this.timeoutMs, () => this.entries(collection).doc(toDocId(key)).delete());
+    await guarded('kv delete', this.timeoutMs, () => this.entries(collection).doc(toDocId(key)).delete(), this.inFlight);
   }
 
   async list<T>(collection: string, opts: { prefix?: string; limit?: number } = {}): Promise<KvEntry<T>[]> {
@@ -80,27 +82,46 @@ export class FirestoreKeyValueStore implements KeyValueStore {
         if (snap.size < PAGE) return out;
         cursor = snap.docs[snap.docs.length - 1];
       }
-    });
+    }, this.inFlight);
   }
 
   async update<T>(collection: string, key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
     const ref = this.entries(collection).doc(toDocId(key));
-    return guarded('kv update', this.timeoutMs, () =>
-      this.db.runTransaction(async (tx) => {
-        const snap = await tx.get(ref);
-        const data = snap.data();
-        const live = isLive(data, Date.now());
-        const next = fn(live ? (JSON.parse(data.json) as T) : undefined);
-        if (next === undefined) {
-          if (snap.exists) tx.delete(ref);
-          return undefined;
-        }
-        const doc: KvDoc = { key, json: JSON.stringify(next) };
-        // An update keeps the expiry of a live document (a claim stays on its deadline).
-        if (live && data.expires_at) doc.expires_at = data.expires_at;
-        tx.set(ref, doc);
-        return next;
-      }),
-    );
+    // An error thrown by fn is the caller's, not the backend's: it is passed on unchanged.
+    let fnError: { error: unknown } | undefined;
+    const apply = (current: T | undefined): T | undefined => {
+      try {
+        return fn(current);
+      } catch (error) {
+        fnError = { error };
+        throw error;
+      }
+    };
+    try {
+      return await guarded(
+        'kv update',
+        this.timeoutMs,
+        () =>
+          this.db.runTransaction(async (tx) => {
+            const snap = await tx.get(ref);
+            const data = snap.data();
+            const live = isLive(data, Date.now());
+            const next = apply(live ? (JSON.parse(data.json) as T) : undefined);
+            if (next === undefined) {
+              if (snap.exists) tx.delete(ref);
+              return undefined;
+            }
+            const doc: KvDoc = { key, json: JSON.stringify(next) };
+            // An update keeps the expiry of a live document (a claim stays on its deadline).
+            if (live && data.expires_at) doc.expires_at = data.expires_at;
+            tx.set(ref, doc);
+            return next;
+          }),
+        this.inFlight,
+      );
+    } catch (err) {
+      if (fnError) throw fnError.error;
+      throw err;
+    }
   }
 }

@@ -1,8 +1,12 @@
 import { Firestore } from '@google-cloud/firestore';
 import type { Storage } from '../../storage/types.js';
 import { FirestoreEventStore } from './event-store.js';
+import { InFlight } from './in-flight.js';
 import { FirestoreKeyValueStore } from './kv-store.js';
 import { watchStoredEvents, type WatchLogger } from './watch.js';
+
+// How long close() waits for abandoned operations before it returns (terminating later).
+const CLOSE_GRACE_MS = 2_000;
 
 /** Where the Firestore backend keeps its data. */
 export type FirestoreStorageOptions = {
@@ -38,10 +42,20 @@ export async function openFirestoreStorage(opts: FirestoreStorageOptions): Promi
     coords: db.collection(`${opts.collectionPrefix}coords`),
     instance: opts.instanceId,
   };
-  const events = new FirestoreEventStore(target, { timeoutMs: opts.timeoutMs });
-  const kv = new FirestoreKeyValueStore(db, opts.collectionPrefix, opts.timeoutMs);
+  const inFlight = new InFlight();
+  const events = new FirestoreEventStore(target, { timeoutMs: opts.timeoutMs, inFlight });
+  const kv = new FirestoreKeyValueStore(db, opts.collectionPrefix, opts.timeoutMs, inFlight);
+  const watchers = new Set<() => void>();
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => (closing ??= db.terminate());
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      for (const stop of watchers) stop();
+      watchers.clear();
+      // Operations abandoned after their deadline may still be retrying: terminate once they settle
+      // (in the background when that takes longer than the grace period).
+      const idle = inFlight.idle().then(() => db.terminate());
+      await Promise.race([idle, new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS).unref())]);
+    })());
   try {
     await events.health();
   } catch (err) {
@@ -52,7 +66,14 @@ export async function openFirestoreStorage(opts: FirestoreStorageOptions): Promi
     backend: 'firestore',
     events,
     kv,
-    watchRemote: (onEvent) => watchStoredEvents(target.events, onEvent, { instance: opts.instanceId, logger: opts.logger }),
+    watchRemote: (onEvent) => {
+      const stop = watchStoredEvents(target.events, onEvent, { instance: opts.instanceId, logger: opts.logger });
+      watchers.add(stop);
+      return () => {
+        watchers.delete(stop);
+        stop();
+      };
+    },
     close,
   };
 }

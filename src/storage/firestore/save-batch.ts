@@ -154,12 +154,12 @@ class BatchView {
     }
   }
 
-  /** Queues the final state of every touched document. New event documents use create(), so a racing writer fails the commit. */
+  /** Queues the final state of every touched document. Documents read as missing use create(), so a racing writer fails the commit. */
   flush(tx: Transaction): void {
     for (const { ref, data, existed } of this.writes.values()) {
-      if (data === null) {
-        if (existed) tx.delete(ref);
-      } else if (existed) tx.set(ref, data);
+      // A replaced version is deleted without having been read (its pointer was): deleting is blind and safe.
+      if (data === null) tx.delete(ref);
+      else if (existed) tx.set(ref, data);
       else tx.create(ref, data);
     }
   }
