@@ -9,6 +9,11 @@ import { groupParams, keyPackagesQuery } from './schemas.js';
 
 /** GET /groups/:id (registry and roster; members only in roster mode) and GET /keypackages?owner= (metadata). */
 export function registerDirectoryRoutes(app: FastifyInstance, source: DepsSource): void {
+  registerGroupRoute(app, source);
+  registerKeyPackageRoute(app, source);
+}
+
+function registerGroupRoute(app: FastifyInstance, source: DepsSource): void {
   app.get<{ Params: { id: string } }>('/groups/:id', { schema: { params: groupParams } }, async (req) => {
     const { deps, reader } = await caller(source, req);
     const { ctx } = deps;
@@ -30,7 +35,9 @@ export function registerDirectoryRoutes(app: FastifyInstance, source: DepsSource
         : null,
     };
   });
+}
 
+function registerKeyPackageRoute(app: FastifyInstance, source: DepsSource): void {
   app.get<{ Querystring: { owner: string } }>('/keypackages', { schema: { querystring: keyPackagesQuery } }, async (req) => {
     const { deps } = await caller(source, req);
     const { ctx } = deps;
