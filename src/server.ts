@@ -1,7 +1,6 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
-import { verifyEvent } from 'nostr-tools/pure';
 import type { RelayConfig } from './config/types.js';
 import { clientIp } from './http/client-ip.js';
 import { healthPlugin } from './http/health.js';
@@ -20,6 +19,15 @@ import { createWsServer } from './relay/ws-server.js';
 import { Writer } from './relay/writer.js';
 import { loadExtensions } from './extension-registry.js';
 import { openStorage } from './storage/open.js';
+import { AccessControl } from './auth/access-control.js';
+import { watchAllowlistFile, type AllowlistWatcher } from './auth/allowlist-file.js';
+import { authMetrics } from './auth/metrics.js';
+import { authEventChecker } from './auth/nip42.js';
+import { relayHttpUrl } from './auth/nip98.js';
+import { httpAuthenticator, nip86Plugin } from './http/nip86.js';
+import { registerAccessPolicies } from './relay/policies/auth.js';
+import { createVerifier } from './verify/pool.js';
+import { loadRelayConfig } from './cli/load-relay-config.js';
 import type { Storage } from './storage/types.js';
 
 /** A running relay. */
@@ -50,8 +58,25 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   const logger = opts.logger ?? createLogger(config.logging.level);
   const metrics = createMetrics();
   const storage = await openStorage(config);
+  const verifier = await createVerifier({
+    threads: config.verify.threads,
+    backend: config.verify.backend,
+    maxQueue: config.verify.max_queue,
+    onSkip: (name, err) => logger.info({ backend: name, err: String(err) }, 'verify backend unavailable, skipped'),
+  });
+  const authCounters = authMetrics(metrics.registry);
+  const access = await AccessControl.create({
+    kv: storage.kv,
+    allowlist: config.auth.allowlist,
+    admins: config.auth.admin_pubkeys,
+    logger,
+    metrics: authCounters,
+  });
+  // Bans made by an admin on another instance (same store) reach this one within seconds.
+  access.startRefresh(2000);
   const hooks = createHooks();
   registerCorePolicies(hooks, config);
+  registerAccessPolicies(hooks, { access, config, rateLimited: authCounters.rateLimited });
   const gate = combineReadGates(hooks.readGates);
   const live = new LiveFanout(gate, hooks.overwriteResults, (n) => metrics.eventsBroadcast.inc(n));
   const writer = new Writer(storage.events, { logger, storeOpDuration: metrics.storeOpDuration });
@@ -64,11 +89,14 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     hooks,
     gate,
     live,
-    verify: async (ev) => verifyEvent({ ...ev }),
-    access: { isAllowed: () => true },
-    checkAuthEvent: () => undefined,
+    verify: (ev) => verifier.verify(ev),
+    access,
+    checkAuthEvent: authEventChecker(config.server.url, config.auth.challenge_ttl_seconds),
   };
   const sessions = new SessionRegistry();
+  access.onRevoked((pubkey) => sessions.revoke(ctx, pubkey));
+  const httpUrl = relayHttpUrl(config.server.url);
+  const authenticateHttp = httpAuthenticator({ access, relayHttpUrl: httpUrl, required: config.auth.required, metrics: authCounters });
 
   const extensions: RelayExtension[] = await loadExtensions(config, hooks, {
     logger,
@@ -76,15 +104,14 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     events: storage.events,
     kv: storage.kv,
     relayUrl: config.server.url,
-    authenticateHttp: async () => {
-      throw new Error('HTTP auth is not configured');
-    },
+    authenticateHttp,
     canRead: (c, ev) => gate.canRead(c, ev),
   });
 
   const app: FastifyInstance = Fastify({
     loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request lines add nothing Cloud Run's request log lacks; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.limits.max_message_bytes,
   });
   await app.register(rateLimit, {
@@ -99,6 +126,15 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   });
   await app.register(healthPlugin, { startedAt, checks: { database: () => storage.events.health() } });
   await app.register(metricsPlugin, { registry: metrics.registry, token: config.metrics.token });
+  await app.register(nip86Plugin, {
+    access,
+    relayHttpUrl: httpUrl,
+    logger,
+    metrics: authCounters,
+    onBanEvent: async (id) => {
+      await storage.events.remove([id]);
+    },
+  });
   for (const ext of extensions) if (ext.routes) await app.register(ext.routes.plugin, { prefix: ext.routes.prefix });
 
   const ws = createWsServer(ctx, sessions, {
@@ -114,6 +150,19 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     ws.handleUpgrade(req, socket, head);
   });
   const stopRemote = storage.watchRemote?.((ev) => live.broadcast(ev));
+  // The allowlist in the config file is applied within a second of an edit, without restart.
+  const watcher: AllowlistWatcher | undefined = config.file
+    ? watchAllowlistFile({
+        file: config.file,
+        logger,
+        load: () => loadRelayConfig({ file: config.file }),
+        initial: { allowlist: config.auth.allowlist, admins: config.auth.admin_pubkeys },
+        onChange: (lists) => access.setConfigLists(lists.allowlist, lists.admins),
+      })
+    : undefined;
+  if (config.auth.required && config.auth.allowlist.length === 0 && config.auth.admin_pubkeys.length === 0) {
+    logger.warn('auth.required is on and the config allowlist is empty: only pubkeys allowed through NIP-86 may use the relay');
+  }
 
   const maintenance = setInterval(() => {
     const now = Math.floor(Date.now() / 1000);
@@ -143,12 +192,15 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
       closing = true;
       clearInterval(maintenance);
       stopRemote?.();
+      watcher?.close();
+      access.close();
       const grace = new Promise<void>((r) => setTimeout(r, config.server.shutdown_grace_ms).unref());
       // Finish what clients already sent (their OKs follow the commits), then close frames.
       await Promise.race([Promise.all([...sessions.all()].map((s) => s.idle())).then(() => writer.flush()), grace]);
       ws.close(1001, 'relay shutting down');
       await app.close();
       for (const ext of extensions) await ext.close?.();
+      await verifier.close();
       await storage.close();
       logger.info('relay stopped');
     },

@@ -1,7 +1,7 @@
 import { checkEventShape, computeEventId, markVerified, type NostrEvent, type VerifiedEvent } from '../nostr/event.js';
 import { okFrame } from '../nostr/frames.js';
 import { DELETION_KIND, kindClass } from '../nostr/kinds.js';
-import { reason, type Reason } from '../nostr/reasons.js';
+import { reason, RelayError, type Reason } from '../nostr/reasons.js';
 import { kindLabel } from '../observability/metrics.js';
 import type { SaveResult } from '../storage/types.js';
 import type { RelayContext } from './context.js';
@@ -106,8 +106,12 @@ export async function handleEvent(ctx: RelayContext, session: Session, raw: unkn
   try {
     outcome = await ingestEvent(ctx, session, raw);
   } catch (err) {
-    ctx.logger.error({ connId: session.connId, eventId: idOf(raw), err: (err as Error).message }, 'event handling failed');
-    outcome = { accepted: false, why: reason('error', 'internal error') };
+    // A RelayError carries its own prefix (e.g. the verifier's queue is full: rate-limited).
+    if (err instanceof RelayError) outcome = { accepted: false, why: err.reason };
+    else {
+      ctx.logger.error({ connId: session.connId, eventId: idOf(raw), err: (err as Error).message }, 'event handling failed');
+      outcome = { accepted: false, why: reason('error', 'internal error') };
+    }
   }
   const kind = typeof (raw as { kind?: unknown })?.kind === 'number' ? kindLabel((raw as { kind: number }).kind) : 'other';
   const label = outcome.accepted ? (outcome.why?.prefix ?? 'accepted') : (outcome.why?.prefix ?? 'rejected');
