@@ -75,6 +75,12 @@ export function applySchema(db: Database, opts: { synchronous: 'NORMAL' | 'FULL'
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${opts.synchronous}`);
   db.pragma('foreign_keys = OFF');
+  // 32 MiB of page cache (the default is 2 MiB): the id and tag indexes are keyed by random hex,
+  // so inserts touch leaves all over them.
+  db.pragma('cache_size = -32768');
+  // Savepoint sub-journals and ORDER BY sorts go to memory instead of temp files: with the per-item
+  // savepoints of saveBatch this cut the write syscalls of a 500-event batch about fourfold.
+  db.pragma('temp_store = MEMORY');
   // A second process (an admin CLI) may hold the write lock briefly; wait instead of failing at once.
   db.pragma('busy_timeout = 5000');
   const version = db.pragma('user_version', { simple: true }) as number;

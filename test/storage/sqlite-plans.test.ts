@@ -1,0 +1,85 @@
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Filter } from '../../src/nostr/filter.js';
+import { buildCountQuery, buildPageQuery } from '../../src/storage/sqlite/query-builder.js';
+import { applySchema } from '../../src/storage/sqlite/schema.js';
+
+const A = 'a'.repeat(64);
+const B = 'b'.repeat(64);
+const db = new Database(':memory:');
+applySchema(db, { synchronous: 'NORMAL' });
+afterAll(() => db.close());
+
+/** The EXPLAIN QUERY PLAN lines of the page query the store would run for `filter`. */
+function plan(filter: Filter, cursor = false): string[] {
+  const built = buildPageQuery(filter, { now: 1, pageSize: 100, cursor: cursor ? { createdAt: 5, id: A } : undefined });
+  if (!built) throw new Error('empty filter');
+  const rows = db.prepare(`EXPLAIN QUERY PLAN ${built.sql}`).all(...built.params) as { detail: string }[];
+  return rows.map((r) => r.detail);
+}
+
+/**
+ * The query shapes the relay serves most, checked against the planner so that an index change or
+ * a query-builder change that falls back to a table scan fails here rather than in production.
+ */
+describe('sqlite query plans', () => {
+  it('authors + kinds seek (pubkey, kind, created_at)', () => {
+    const lines = plan({ authors: [A, B], kinds: [0, 10002], limit: 10 });
+    if (process.env.SHOW_PLANS) console.log('authors+kinds', lines);
+    expect(lines.join('\n')).toMatch(/SEARCH e USING INDEX events_pubkey_kind_created \(pubkey=\? AND kind=\?\)/);
+  });
+
+  it('kinds alone seek (kind, created_at) and sort only the id tie-break', () => {
+    const lines = plan({ kinds: [445], limit: 10 });
+    if (process.env.SHOW_PLANS) console.log('kinds', lines);
+    expect(lines.join('\n')).toMatch(/SEARCH e USING INDEX events_kind_created \(kind=\?\)/);
+    expect(lines.join('\n')).toMatch(/TEMP B-TREE FOR LAST TERM OF ORDER BY/);
+  });
+
+  it('#h with kinds walks the tag index newest first and joins events by rowid', () => {
+    const lines = plan({ kinds: [445], tags: { h: ['group'] }, limit: 100 });
+    if (process.env.SHOW_PLANS) console.log('#h', lines);
+    expect(lines[0]).toMatch(/SEARCH t0 USING PRIMARY KEY \(name=\? AND value=\?\)/);
+    expect(lines[1]).toMatch(/SEARCH e USING INTEGER PRIMARY KEY \(rowid=\?\)/);
+    expect(lines.join('\n')).toMatch(/TEMP B-TREE FOR LAST TERM OF ORDER BY/);
+  });
+
+  it('#p with kinds and since bounds the tag index range', () => {
+    const lines = plan({ kinds: [1059], tags: { p: [A] }, since: 100 });
+    if (process.env.SHOW_PLANS) console.log('#p', lines);
+    expect(lines[0]).toMatch(/SEARCH t0 USING PRIMARY KEY \(name=\? AND value=\? AND created_at>\?\)/);
+  });
+
+  it('a later page of #p seeks below the cursor', () => {
+    const lines = plan({ tags: { p: [A] } }, true);
+    if (process.env.SHOW_PLANS) console.log('#p page 2', lines);
+    expect(lines[0]).toMatch(/SEARCH t0 USING PRIMARY KEY \(name=\? AND value=\? AND created_at<\?\)/);
+  });
+
+  it('#p with several values uses the tag index through a subquery', () => {
+    const lines = plan({ tags: { p: [A, B] } });
+    if (process.env.SHOW_PLANS) console.log('#p x2', lines);
+    expect(lines.join('\n')).toMatch(/SEARCH tags USING PRIMARY KEY \(name=\? AND value=\?\)/);
+    expect(lines.join('\n')).not.toMatch(/SCAN tags/);
+  });
+
+  it('ids seek the unique id index', () => {
+    const lines = plan({ ids: [A, B] });
+    if (process.env.SHOW_PLANS) console.log('ids', lines);
+    expect(lines.join('\n')).toMatch(/SEARCH e USING INDEX sqlite_autoindex_events_1 \(id=\?\)/);
+  });
+
+  it('an open filter scans the created_at index rather than the table', () => {
+    const lines = plan({ limit: 10 });
+    if (process.env.SHOW_PLANS) console.log('open', lines);
+    expect(lines.join('\n')).toMatch(/SCAN e USING INDEX events_created/);
+  });
+
+  it('count uses the same indexes', () => {
+    const built = buildCountQuery([{ tags: { h: ['g'] } }, { authors: [A], kinds: [1] }], 1);
+    const lines = (db.prepare(`EXPLAIN QUERY PLAN ${built?.sql}`).all(...(built?.params ?? [])) as { detail: string }[]).map((r) => r.detail);
+    if (process.env.SHOW_PLANS) console.log('count', lines);
+    expect(lines.join('\n')).toMatch(/SEARCH t0 USING PRIMARY KEY/);
+    expect(lines.join('\n')).toMatch(/events_pubkey_kind_created/);
+  });
+});
