@@ -1,79 +1,12 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
+import { findJar, freePort, hasJava, startEmulator, stopEmulator } from './firestore-emulator.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     /** host:port of the Firestore emulator started for this run, or null when the Firestore suites are skipped. */
     firestoreEmulatorHost: string | null;
   }
-}
-
-const READY_LINE = 'Dev App Server is now running';
-const START_TIMEOUT_MS = 60_000;
-
-/** The emulator jar: FIRESTORE_EMULATOR_JAR, else the Debian package's file list. */
-function findJar(): string | undefined {
-  const fromEnv = process.env.FIRESTORE_EMULATOR_JAR;
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
-  try {
-    const files = execFileSync('dpkg', ['-L', 'google-cloud-cli-firestore-emulator'], { encoding: 'utf8' });
-    return files.split('\n').find((line) => line.endsWith('emulator.jar') && existsSync(line));
-  } catch {
-    return undefined;
-  }
-}
-
-function hasJava(): boolean {
-  try {
-    execFileSync('java', ['-version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-/** Starts java directly (a wrapper script would leave java running when killed) and waits for the ready line. */
-async function startEmulator(jar: string, port: number): Promise<ChildProcess> {
-  const child = spawn(
-    'java',
-    ['-cp', jar, 'com.google.cloud.datastore.emulator.firestore.CloudFirestore', 'start', '--host=127.0.0.1', `--port=${port}`],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Firestore emulator not ready after ${START_TIMEOUT_MS} ms:\n${output}`)), START_TIMEOUT_MS);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      if (output.includes(READY_LINE)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`Firestore emulator exited with ${code}:\n${output}`));
-    });
-  });
-  // Keep draining so a full pipe never blocks the emulator.
-  child.stdout?.resume();
-  child.stderr?.resume();
-  return child;
 }
 
 /**
@@ -94,12 +27,5 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const port = await freePort();
   const child = await startEmulator(jar, port);
   project.provide('firestoreEmulatorHost', `127.0.0.1:${port}`);
-  return async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  };
+  return () => stopEmulator(child);
 }

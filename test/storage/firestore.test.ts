@@ -5,6 +5,7 @@ import type { NostrEvent } from '../../src/nostr/event.js';
 import { RelayError } from '../../src/nostr/reasons.js';
 import { FirestoreEventStore } from '../../src/storage/firestore/event-store.js';
 import { openFirestoreStorage } from '../../src/storage/firestore/open.js';
+import { watchStoredEvents } from '../../src/storage/firestore/watch.js';
 import type { Storage } from '../../src/storage/types.js';
 import { identity, now, signed } from '../helpers.js';
 import { eventStoreContract } from './event-store-contract.js';
@@ -100,6 +101,29 @@ describe.skipIf(!emulatorHost)('Firestore backend specifics', () => {
     expect(await storage.events.count([{ authors: [who.pk] }])).toBe(46);
   });
 
+  it('fails only the item Firestore cannot store, before asking it or when it refuses the commit', async () => {
+    const who = identity();
+    const huge = signed(who, { content: 'x'.repeat(1_100_000) });
+    const good = [signed(who), signed(who), signed(who), signed(who)];
+    const pre = await storage.events.saveBatch([{ event: good[0]! }, { event: huge }, { event: good[1]! }]);
+    expect(pre.map((r) => r.status)).toEqual(['saved', 'error', 'saved']);
+    expect(pre[1]?.status === 'error' && pre[1].error.message).toBe('storage rejected the write');
+    // With the size check out of the way, the emulator refuses the whole commit; the items are retried alone.
+    const lax = new FirestoreEventStore({ events: raw.collection('events'), coords: raw.collection('coords') }, { maxDocBytes: 4_000_000 });
+    const refused = await lax.saveBatch([{ event: good[2]! }, { event: huge }, { event: good[3]! }]);
+    expect(refused.map((r) => r.status)).toEqual(['saved', 'error', 'saved']);
+    expect(await storage.events.has(huge.id)).toBe(false);
+    expect(await storage.events.count([{ ids: good.map((e) => e.id) }])).toBe(4);
+  });
+
+  it('keeps a tag value too long to filter by in raw but out of the index', async () => {
+    const long = 'v'.repeat(5000);
+    const ev = signed(identity(), { tags: [['t', long], ['t', 'short']] });
+    await storage.events.saveBatch([{ event: ev }]);
+    expect(await storage.events.query([{ ids: [ev.id] }])).toEqual([ev]);
+    expect((await raw.collection('events').doc(ev.id).get()).get('tag_keys')).toEqual(['t:short']);
+  });
+
   it('splits more than 30 authors over several queries', async () => {
     const people = Array.from({ length: 35 }, () => identity());
     const events = people.map((p) => signed(p, { kind: 1 }));
@@ -123,6 +147,28 @@ describe.skipIf(!emulatorHost)('Firestore backend specifics', () => {
       expect(seen.some((e) => e.id === own.id)).toBe(false);
     } finally {
       stop?.();
+      await other.close();
+    }
+  });
+
+  it('delivers each event once while the listener is replaced', async () => {
+    const other = await openEmulatorStorage(projectId, { instanceId: 'c' });
+    const seen: string[] = [];
+    const stop = watchStoredEvents(raw.collection('events'), (ev) => seen.push(ev.id), { instance: 'none', rotateMs: 150 });
+    try {
+      const sent: string[] = [];
+      for (let i = 0; i < 12; i++) {
+        const ev = signed(identity(), { content: `burst ${i}` });
+        sent.push(ev.id);
+        await other.events.saveBatch([{ event: ev }]);
+        await new Promise((r) => setTimeout(r, 60));
+      }
+      await waitFor(() => (sent.every((id) => seen.includes(id)) ? true : undefined), 'every event');
+      const mine = seen.filter((id) => sent.includes(id));
+      expect(mine.length).toBe(sent.length);
+      expect(new Set(mine).size).toBe(sent.length);
+    } finally {
+      stop();
       await other.close();
     }
   });

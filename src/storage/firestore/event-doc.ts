@@ -38,12 +38,19 @@ export function isExpired(ev: Pick<NostrEvent, 'tags'>, now: number): boolean {
   return exp !== undefined && exp <= now;
 }
 
+/**
+ * Filters cannot ask for tag values longer than this (src/nostr/filter.ts), and Firestore refuses
+ * writes with an index entry over 7.5 KiB: longer values are kept in `raw` but not indexed.
+ */
+export const MAX_INDEXED_TAG_VALUE = 1024;
+
 /** The indexable keys of single-letter tags, deduplicated. */
 export function tagKeysOf(ev: Pick<NostrEvent, 'tags'>): string[] {
   const keys = new Set<string>();
   for (const tag of ev.tags) {
     const [name, value] = tag;
-    if (name !== undefined && value !== undefined && /^[a-zA-Z]$/.test(name)) keys.add(`${name}:${value}`);
+    if (name === undefined || value === undefined || value.length > MAX_INDEXED_TAG_VALUE) continue;
+    if (/^[a-zA-Z]$/.test(name)) keys.add(`${name}:${value}`);
   }
   return [...keys];
 }

@@ -15,6 +15,8 @@ export type FirestoreEventStoreOptions = {
   timeoutMs?: number;
   /** Events per transaction. Default 100. */
   maxBatchItems?: number;
+  /** Largest estimated document accepted before asking Firestore (whose limit is 1 MiB). Default 1,000,000. */
+  maxDocBytes?: number;
   /** Shared with the other users of the client, so closing waits for abandoned operations. */
   inFlight?: InFlight;
 };
@@ -26,6 +28,8 @@ const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
 // Keeps a commit under the emulator's (and older servers') 500-write limit.
 const MAX_CHUNK_WRITES = 450;
 const PURGE_PAGE = 200;
+// gRPC code of a request the backend refuses as such (too large, bad value): retrying as is cannot help.
+const INVALID_ARGUMENT = 3;
 const encoder = new TextEncoder();
 
 function docBytes(item: SaveItem): number {
@@ -77,6 +81,7 @@ export class FirestoreEventStore implements EventStore {
   private readonly timeoutMs: number;
   private readonly maxBatchItems: number;
   private readonly inFlight: InFlight;
+  private readonly maxDocBytes: number;
 
   constructor(
     private readonly target: SaveTarget,
@@ -85,6 +90,7 @@ export class FirestoreEventStore implements EventStore {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
     this.maxBatchItems = opts.maxBatchItems ?? 100;
     this.inFlight = opts.inFlight ?? new InFlight();
+    this.maxDocBytes = opts.maxDocBytes ?? MAX_DOC_BYTES;
   }
 
   private get events(): CollectionReference {
@@ -96,21 +102,34 @@ export class FirestoreEventStore implements EventStore {
     const sizes = items.map(docBytes);
     const fits: number[] = [];
     sizes.forEach((size, i) => {
-      if (size > MAX_DOC_BYTES) results[i] = { status: 'error', error: toStorageError({ code: 3 }) };
+      if (size > this.maxDocBytes) results[i] = { status: 'error', error: toStorageError({ code: INVALID_ARGUMENT }) };
       else fits.push(i);
     });
     const fitting = fits.map((i) => items[i] as SaveItem);
     for (const chunk of chunkIndexes(fitting, this.maxBatchItems, fits.map((i) => sizes[i] ?? 0))) {
-      const chunkItems = chunk.map((j) => fitting[j] as SaveItem);
-      try {
-        const saved = await withTimeout(saveInTransaction(this.target, chunkItems), this.timeoutMs, 'save', this.inFlight);
-        chunk.forEach((j, k) => (results[fits[j] as number] = saved[k] as SaveResult));
-      } catch (err) {
-        const error = toStorageError(err);
-        for (const j of chunk) results[fits[j] as number] = { status: 'error', error };
-      }
+      const saved = await this.saveChunk(chunk.map((j) => fitting[j] as SaveItem));
+      chunk.forEach((j, k) => (results[fits[j] as number] = saved[k] as SaveResult));
     }
     return results;
+  }
+
+  /**
+   * One transaction for the chunk. When the backend refuses the commit itself (not a transient
+   * failure), the items are retried one by one so that a single bad item fails alone, as in SQLite.
+   */
+  private async saveChunk(items: SaveItem[]): Promise<SaveResult[]> {
+    try {
+      return await withTimeout(saveInTransaction(this.target, items), this.timeoutMs, 'save', this.inFlight);
+    } catch (err) {
+      const error = toStorageError(err);
+      const code = (err as { code?: unknown }).code;
+      if (items.length > 1 && code === INVALID_ARGUMENT) {
+        const out: SaveResult[] = [];
+        for (const item of items) out.push(...(await this.saveChunk([item])));
+        return out;
+      }
+      return items.map(() => ({ status: 'error', error }));
+    }
   }
 
   async query(filters: Filter[], opts: QueryOptions = {}): Promise<NostrEvent[]> {
