@@ -11,10 +11,9 @@ async function checkAuth(ctx: RelayContext, session: Session, raw: unknown): Pro
   if (shapeProblem) return reason('invalid', shapeProblem);
   const ev = raw as NostrEvent;
   if (ev.kind !== CLIENT_AUTH_KIND) return reason('invalid', `AUTH event must be kind ${CLIENT_AUTH_KIND}`);
-  if (computeEventId(ev) !== ev.id) return reason('invalid', 'event id does not match its content');
   if (!(await ctx.verify(ev))) {
     ctx.metrics.invalidSignatures.inc();
-    return reason('invalid', 'bad signature');
+    return reason('invalid', computeEventId(ev) !== ev.id ? 'event id does not match its content' : 'bad signature');
   }
   const problem = ctx.checkAuthEvent(markVerified(ev), session.challenge);
   if (problem) return reason('auth-required', problem);
