@@ -17,15 +17,17 @@ type Bucket = { tokens: number; at: number };
 
 /**
  * A token bucket per key: each key holds up to `limit` tokens, refilled continuously at
- * `limit / windowMs`; a request takes one. Memory is bounded: keys are kept in LRU order and the
- * oldest are evicted past `maxKeys` — an evicted key merely starts again with a full bucket.
+ * `limit / windowMs`; a request takes one. Memory is bounded: when `maxKeys` is reached, keys
+ * whose bucket has refilled (the same as absent) are dropped, then if needed the oldest half —
+ * a dropped key merely starts again with a full bucket. Pruning runs once per `maxKeys / 2` new
+ * keys at most, so its cost is amortised O(1) per request.
  */
 export class TokenBucket {
   private readonly buckets = new Map<string, Bucket>();
   private readonly maxKeys: number;
 
   constructor(private readonly opts: BucketOptions) {
-    this.maxKeys = opts.maxKeys ?? 50_000;
+    this.maxKeys = Math.max(2, opts.maxKeys ?? 50_000);
   }
 
   /** True when this limiter limits anything. */
@@ -37,9 +39,7 @@ export class TokenBucket {
   available(key: string, nowMs = Date.now()): number {
     if (!this.enabled) return Number.POSITIVE_INFINITY;
     const b = this.buckets.get(key);
-    if (!b) return this.opts.limit;
-    // Multiply before dividing: a refill of exactly one token must not come out as 0.999….
-    return Math.min(this.opts.limit, b.tokens + ((nowMs - b.at) * this.opts.limit) / this.opts.windowMs);
+    return b ? this.refilled(b, nowMs) : this.opts.limit;
   }
 
   /** True when `key` could take one token now (nothing is taken). */
@@ -50,17 +50,36 @@ export class TokenBucket {
   /** Takes one token if there is one; false when the key is over its rate. */
   take(key: string, nowMs = Date.now()): boolean {
     if (!this.enabled) return true;
-    const tokens = this.available(key, nowMs);
-    if (tokens < 1) return false;
-    this.buckets.delete(key); // re-insert: Map order is the LRU order
-    this.buckets.set(key, { tokens: tokens - 1, at: nowMs });
-    while (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value as string);
+    const b = this.buckets.get(key);
+    if (b) {
+      const tokens = this.refilled(b, nowMs);
+      if (tokens < 1) return false;
+      b.tokens = tokens - 1;
+      b.at = nowMs;
+      return true;
+    }
+    if (this.buckets.size >= this.maxKeys) this.prune(nowMs);
+    this.buckets.set(key, { tokens: this.opts.limit - 1, at: nowMs });
     return true;
   }
 
   /** Keys tracked now. */
   get size(): number {
     return this.buckets.size;
+  }
+
+  private refilled(b: Bucket, nowMs: number): number {
+    // Multiply before dividing: a refill of exactly one token must not come out as 0.999….
+    return Math.min(this.opts.limit, b.tokens + ((nowMs - b.at) * this.opts.limit) / this.opts.windowMs);
+  }
+
+  private prune(nowMs: number): void {
+    for (const [key, b] of this.buckets) if (this.refilled(b, nowMs) >= this.opts.limit) this.buckets.delete(key);
+    let excess = this.buckets.size - Math.floor(this.maxKeys / 2);
+    for (const key of this.buckets.keys()) {
+      if (excess-- <= 0) break;
+      this.buckets.delete(key);
+    }
   }
 }
 
