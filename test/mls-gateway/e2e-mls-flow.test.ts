@@ -111,8 +111,7 @@ describe('MLS over the real relay (roster mode)', () => {
     expect(eventsOn(b, 'live-b', fromB2)).toEqual([]);
   });
 
-  // Pending: the core registers its recipient-only read gate (src/relay/policies/auth.ts) in the server.
-  it.skip("a third member sees no gift wrap addressed to someone else (the core's recipient-only gate)", async () => {
+  it("a third member sees no gift wrap addressed to someone else (the core's recipient-only gate)", async () => {
     const [a, c] = [await client(alice), await client(carol)];
     const wrap = wrapWelcome(alice, bob.pk, new Uint8Array(64), { keyPackageEventId: '0'.repeat(64), relays: [] });
     expect(await publish(a, wrap)).toMatchObject({ ok: true });

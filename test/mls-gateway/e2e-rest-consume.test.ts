@@ -63,8 +63,7 @@ describe('consume_on_fetch through the relay', () => {
 });
 
 describe('REST API with NIP-98', () => {
-  // Pending: the composition root passes the core's NIP-98 check (src/auth/nip98.ts) as authenticateHttp.
-  it.skip('serves pending welcomes to their recipient and acknowledges them', async () => {
+  it('serves pending welcomes to their recipient and acknowledges them', async () => {
     const o = await client(owner);
     const wrap = wrapWelcome(owner, r1.pk, new Uint8Array(300), { keyPackageEventId: '1'.repeat(64), relays: [] });
     expect(await publish(o, wrap)).toMatchObject({ ok: true });

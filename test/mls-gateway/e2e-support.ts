@@ -1,24 +1,13 @@
 /**
- * End-to-end support: starts the real relay with the MLS gateway registered, and authenticated
+ * End-to-end support: starts the real relay (its registry loads the MLS gateway), and authenticated
  * raw clients (NIP-42) that see every OK, CLOSED and EVENT frame.
  */
 import { decodeMlsMessage, type KeyPackage } from 'ts-mls';
-import { extensionRegistry } from '../../src/extension-registry.js';
-import { createMlsGateway, mlsGatewaySchema } from '../../extensions/mls-gateway/index.js';
 import { RawClient, startTestRelay, TEST_RELAY_URL, type TestRelay } from '../harness.js';
 import { now, signed, type Identity } from '../helpers.js';
 
-/**
- * Makes sure the gateway is in the registry (the composition root's registry names it once the
- * lead wires it; until then the test adds the same entry).
- */
-export function ensureGatewayRegistered(): void {
-  extensionRegistry['mls-gateway'] ??= { section: 'mls_gateway', schema: mlsGatewaySchema, create: () => createMlsGateway() };
-}
-
 /** Starts a relay with auth required, `allowed` on the allowlist and the gateway's `mls_gateway` section. */
 export async function startGatewayRelay(allowed: Identity[], section: Record<string, unknown>): Promise<TestRelay> {
-  ensureGatewayRegistered();
   return startTestRelay({
     overrides: {
       auth: { required: true, allowlist: allowed.map((a) => a.pk) },
