@@ -8,7 +8,12 @@ export const ACCESS_COLLECTIONS = {
   allowed: 'access_allowed',
   banned: 'access_banned',
   bannedEvents: 'access_banned_events',
+  /** One document, `version`, bumped by every change: a refresh reads it and reloads only when it moved. */
+  meta: 'access_meta',
 } as const;
+
+const VERSION_KEY = 'version';
+type VersionDoc = { n: number };
 
 /** One admin decision as stored: when, and the reason the admin gave (NIP-86 `reason`). */
 export type AccessEntry = { reason?: string; at: number };
@@ -28,7 +33,13 @@ export type AccessControlOptions = {
   metrics?: AuthMetrics;
 };
 
-type State = { allowed: Map<string, AccessEntry>; banned: Map<string, AccessEntry>; bannedEvents: Map<string, AccessEntry> };
+type State = {
+  allowed: Map<string, AccessEntry>;
+  banned: Map<string, AccessEntry>;
+  bannedEvents: Map<string, AccessEntry>;
+  /** The version document read before the collections (0 when none was ever written). */
+  version: number;
+};
 type RevokeListener = (pubkey: string) => void;
 
 function hexSet(refs: readonly string[]): Set<string> {
@@ -76,13 +87,19 @@ export class AccessControl {
     return new AccessControl(opts, await AccessControl.load(opts.kv));
   }
 
-  private static async load(kv: KeyValueStore): Promise<State> {
+  private static async readVersion(kv: KeyValueStore): Promise<number> {
+    return (await kv.get<VersionDoc>(ACCESS_COLLECTIONS.meta, VERSION_KEY))?.n ?? 0;
+  }
+
+  // The version is read first: a change that lands during the load bumps it past what is recorded, so the next refresh reloads.
+  private static async load(kv: KeyValueStore, version?: number): Promise<State> {
+    const v = version ?? (await AccessControl.readVersion(kv));
     const [allowed, banned, bannedEvents] = await Promise.all([
       readCollection(kv, ACCESS_COLLECTIONS.allowed),
       readCollection(kv, ACCESS_COLLECTIONS.banned),
       readCollection(kv, ACCESS_COLLECTIONS.bannedEvents),
     ]);
-    return { allowed, banned, bannedEvents };
+    return { allowed, banned, bannedEvents, version: v };
   }
 
   /** True when the pubkey may use the relay: on the file, allowed by an admin, or an admin; and not banned. */
@@ -117,6 +134,7 @@ export class AccessControl {
   async allow(pubkey: string, reason?: string): Promise<void> {
     const entry = this.entry(reason);
     await this.opts.kv.put(ACCESS_COLLECTIONS.allowed, pubkey, entry);
+    await this.bumpVersion();
     this.apply(() => this.state.allowed.set(pubkey, entry));
     this.opts.logger.info({ pubkey: shortKey(pubkey) }, 'pubkey allowed');
   }
@@ -124,6 +142,7 @@ export class AccessControl {
   /** Removes an API allow (persisted). A pubkey on the config file or an admin stays allowed. */
   async unallow(pubkey: string): Promise<void> {
     await this.opts.kv.delete(ACCESS_COLLECTIONS.allowed, pubkey);
+    await this.bumpVersion();
     this.apply(() => this.state.allowed.delete(pubkey));
     this.opts.logger.info({ pubkey: shortKey(pubkey), stillAllowed: this.isAllowed(pubkey) }, 'pubkey unallowed');
   }
@@ -132,6 +151,7 @@ export class AccessControl {
   async ban(pubkey: string, reason?: string): Promise<void> {
     const entry = this.entry(reason);
     await this.opts.kv.put(ACCESS_COLLECTIONS.banned, pubkey, entry);
+    await this.bumpVersion();
     const fresh = !this.state.banned.has(pubkey);
     this.apply(() => this.state.banned.set(pubkey, entry));
     if (fresh) this.opts.metrics?.bans.inc();
@@ -141,6 +161,7 @@ export class AccessControl {
   /** Lifts a ban (persisted). The pubkey is allowed again only if the file or an admin allows it. */
   async unban(pubkey: string): Promise<void> {
     await this.opts.kv.delete(ACCESS_COLLECTIONS.banned, pubkey);
+    await this.bumpVersion();
     this.apply(() => this.state.banned.delete(pubkey));
     this.opts.logger.info({ pubkey: shortKey(pubkey) }, 'pubkey unbanned');
   }
@@ -149,6 +170,7 @@ export class AccessControl {
   async banEvent(id: string, reason?: string): Promise<void> {
     const entry = this.entry(reason);
     await this.opts.kv.put(ACCESS_COLLECTIONS.bannedEvents, id, entry);
+    await this.bumpVersion();
     const fresh = !this.state.bannedEvents.has(id);
     this.apply(() => this.state.bannedEvents.set(id, entry));
     if (fresh) this.opts.metrics?.bans.inc();
@@ -158,6 +180,7 @@ export class AccessControl {
   /** Lifts an event ban (NIP-86 allowevent). */
   async unbanEvent(id: string): Promise<void> {
     await this.opts.kv.delete(ACCESS_COLLECTIONS.bannedEvents, id);
+    await this.bumpVersion();
     this.apply(() => this.state.bannedEvents.delete(id));
   }
 
@@ -188,12 +211,16 @@ export class AccessControl {
 
   /**
    * Re-reads the persisted decisions (another instance may have changed them) and fires
-   * onRevoked for what changed. A refresh overlapping a local write is discarded: the next one
-   * sees that write.
+   * onRevoked for what changed. Reads only the `access_meta/version` document unless it moved, so
+   * a change written to the collections by hand is seen after the next API change or a restart.
+   * A refresh overlapping a local write is discarded: the next one sees that write.
    */
   async refresh(): Promise<void> {
     const generation = this.generation;
-    const next = await AccessControl.load(this.opts.kv);
+    const version = await AccessControl.readVersion(this.opts.kv);
+    // One document read when nothing changed (Firestore bills reads per document).
+    if (version === this.state.version) return;
+    const next = await AccessControl.load(this.opts.kv, version);
     if (generation !== this.generation) return;
     this.apply(() => {
       this.state = next;
@@ -213,6 +240,10 @@ export class AccessControl {
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  private async bumpVersion(): Promise<void> {
+    await this.opts.kv.update<VersionDoc>(ACCESS_COLLECTIONS.meta, VERSION_KEY, (cur) => ({ n: (cur?.n ?? 0) + 1 }));
   }
 
   private entry(reason?: string): AccessEntry {

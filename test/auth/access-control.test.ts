@@ -110,6 +110,20 @@ describe('AccessControl', () => {
     expect(revoked).toEqual([member.pk, apiMember.pk]);
   });
 
+  it('refresh reloads only when the version document moved', async () => {
+    const here = await create();
+    // Written behind AccessControl's back: no version bump, so a refresh does not reload.
+    await storage.kv.put(ACCESS_COLLECTIONS.banned, member.pk, { at: 1 });
+    await here.refresh();
+    expect(here.isBanned(member.pk)).toBe(false);
+    const there = await create();
+    await there.allow(apiMember.pk);
+    await here.refresh();
+    expect(here.isBanned(member.pk)).toBe(true);
+    expect(here.isAllowed(apiMember.pk)).toBe(true);
+    expect(await storage.kv.get(ACCESS_COLLECTIONS.meta, 'version')).toEqual({ n: 1 });
+  });
+
   it('startRefresh runs on a timer until close', async () => {
     const here = await create();
     const there = await create();
