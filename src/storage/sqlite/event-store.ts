@@ -82,15 +82,15 @@ export class SqliteEventStore implements EventStore {
     const byId = new Map<string, PageRow>();
     for (const filter of filters) {
       opts.signal?.throwIfAborted();
-      for await (const row of this.scan(filter, now, opts.signal)) byId.set(row.id, row);
+      for await (const page of this.pages(filter, now, opts.signal)) for (const row of page) byId.set(row.id, row);
     }
     opts.signal?.throwIfAborted();
     const rows = [...byId.values()].sort(newestFirst);
     return rows.map((row) => JSON.parse(row.raw) as NostrEvent);
   }
 
-  /** The rows of one filter, newest first, its limit applied, read in pages of PAGE_SIZE. */
-  private async *scan(filter: Filter, now: number, signal: AbortSignal | undefined): AsyncGenerator<PageRow> {
+  /** The rows of one filter, newest first, its limit applied, in pages of at most PAGE_SIZE rows. */
+  private async *pages(filter: Filter, now: number, signal: AbortSignal | undefined): AsyncGenerator<PageRow[]> {
     let remaining = filter.limit ?? Number.POSITIVE_INFINITY;
     let cursor: PageCursor | undefined;
     while (remaining > 0) {
@@ -98,7 +98,7 @@ export class SqliteEventStore implements EventStore {
       const built = buildPageQuery(filter, { now, pageSize, cursor });
       if (!built) return;
       const rows = this.run(built.sql, built.params) as PageRow[];
-      yield* rows;
+      yield rows;
       const last = rows[rows.length - 1];
       if (rows.length < pageSize || !last) return;
       remaining -= rows.length;
