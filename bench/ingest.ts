@@ -1,0 +1,86 @@
+// Benchmark 2: ingest — N authenticated connections publish pre-signed events (the mixed kinds of
+// lib/events.ts) to a relay process; events/s acknowledged (OK true) and OK latency p50/p99.
+import type { NostrEvent } from '../src/nostr/event.js';
+import { ingestMix, verifyCeiling } from './ceiling.js';
+import { BenchClient } from './lib/client.js';
+import { mixedEvent } from './lib/events.js';
+import { startRelayProcess, type RelayProcessOptions } from './lib/relay-process.js';
+import { benchIdentity, type BenchIdentity } from './lib/sign.js';
+import { int, ms, quantile, type Row } from './lib/stats.js';
+
+/** In-flight events per connection (16 connections × 16 = 256 in flight): keeps the relay busy within its verify queue. */
+const WINDOW = 16;
+
+/** Figures of one ingest run. */
+export type IngestResult = { accepted: number; refused: number; perSecond: number; p50: number; p99: number; relayCpuS: number; batches: number };
+
+/** Publishes `events` over `conns` authenticated connections to a fresh relay started with `relayOpts`. */
+export async function ingestRun(conns: number, events: NostrEvent[], relayOpts: RelayProcessOptions = {}, ids?: BenchIdentity[]): Promise<IngestResult> {
+  const who = ids ?? Array.from({ length: conns }, (_, i) => benchIdentity(`ingest-${i}`));
+  const relay = await startRelayProcess({ ...relayOpts, config: { ...relayOpts.config, auth: { required: true, allowlist: who.map((w) => w.pubkey) } } });
+  try {
+    const clients = await Promise.all(who.map((w) => BenchClient.openAs(relay.url, w)));
+    const frames = events.map((ev) => ({ id: ev.id, frame: `["EVENT",${JSON.stringify(ev)}]` }));
+    const latencies: number[] = [];
+    let accepted = 0;
+    let refused = 0;
+    let firstRefusal = '';
+    let next = 0;
+    const cpu0 = relay.cpuSeconds();
+    const batches0 = await relay.metric('nostr_relay_store_operation_duration_seconds_count', 'save_batch');
+    const t0 = performance.now();
+    await Promise.all(
+      clients.map(async (client) => {
+        const lane = async (): Promise<void> => {
+          while (next < frames.length) {
+            const { id, frame } = frames[next++]!;
+            const sent = performance.now();
+            const reply = await client.send(frame, id);
+            latencies.push(performance.now() - sent);
+            if (reply.ok) accepted++;
+            else {
+              refused++;
+              firstRefusal ||= reply.message;
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: WINDOW }, lane));
+      }),
+    );
+    const seconds = (performance.now() - t0) / 1000;
+    const relayCpuS = relay.cpuSeconds() - cpu0;
+    const batches = (await relay.metric('nostr_relay_store_operation_duration_seconds_count', 'save_batch')) - batches0;
+    for (const c of clients) c.close();
+    if (refused > 0) process.stderr.write(`ingest: ${refused} refused, first: ${firstRefusal}\n`);
+    return { accepted, refused, perSecond: accepted / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), relayCpuS, batches };
+  } finally {
+    await relay.stop();
+  }
+}
+
+/** Pre-signs the ingest mix for `n` events (authors of kind 1 are the connections' identities). */
+export function ingestEvents(n: number, who: BenchIdentity[]): NostrEvent[] {
+  const recipients = who.map((w) => w.pubkey);
+  return Array.from({ length: n }, (_, i) => mixedEvent(i, who[i % who.length]!, recipients));
+}
+
+/** `npm run bench -- ingest [events]`: the verify ceiling and the ingest run, in the same process run. */
+export async function runIngest(size: number, conns = 16): Promise<Row[]> {
+  const who = Array.from({ length: conns }, (_, i) => benchIdentity(`ingest-${i}`));
+  const ceiling = await verifyCeiling(ingestMix(Math.min(size, 20_000)));
+  const events = ingestEvents(size, who);
+  const r = await ingestRun(conns, events, {}, who);
+  const share = (100 * r.perSecond) / ceiling.perSecond;
+  return [
+    { bench: 'ingest', what: `verify ceiling in this run (${ceiling.backend})`, result: `${int(ceiling.perSecond)} events/s` },
+    {
+      bench: 'ingest',
+      what: `${conns} auth'd connections, ${int(events.length)} events (60% 445 1–2 KB, 20% 1059 4–40 KB, 20% kind 1)`,
+      result: `${int(r.perSecond)} events/s = ${share.toFixed(0)}% of ceiling`,
+      target: '≥ 60% of ceiling and ≥ 5,000/s',
+    },
+    { bench: 'ingest', what: 'OK latency p50 / p99', result: `${ms(r.p50)} / ${ms(r.p99)} ms` },
+    { bench: 'ingest', what: 'relay CPU per event; events per write batch', result: `${((r.relayCpuS * 1e6) / Math.max(1, r.accepted)).toFixed(0)} µs; ${(r.accepted / Math.max(1, r.batches)).toFixed(1)}` },
+    ...(r.refused ? [{ bench: 'ingest', what: 'refused', result: int(r.refused) }] : []),
+  ];
+}

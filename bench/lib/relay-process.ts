@@ -1,0 +1,127 @@
+// Starts the relay as a separate process (the real CLI: `node --import tsx src/main.ts start`), configured by a
+// temporary TOML file through RELAY_CONFIG, so the load generator never shares its event loop or its cores' accounting.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { stringify } from 'smol-toml';
+import { freePort } from '../../test/setup/firestore-emulator.js';
+
+/** The public URL the bench relay claims (NIP-42 `relay` tag). */
+export const BENCH_RELAY_URL = 'ws://bench.relay';
+
+/** A relay child process. */
+export type RelayProcess = {
+  url: string;
+  httpUrl: string;
+  pid: number;
+  dir: string;
+  /** Resident set size of the relay process, bytes (from /proc). */
+  rssBytes(): number;
+  /** CPU seconds (user + system) used by the relay process so far (from /proc). */
+  cpuSeconds(): number;
+  /** Reads one counter or histogram `_count`/`_sum` sample from /metrics (summed over labels matching `labelPart`). */
+  metric(name: string, labelPart?: string): Promise<number>;
+  stop(): Promise<void>;
+};
+
+/** Options: TOML sections merged over the bench defaults, and extra environment. */
+export type RelayProcessOptions = { config?: Record<string, Record<string, unknown>>; env?: NodeJS.ProcessEnv; dbPath?: string };
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CLK_TCK = 100;
+
+function procStatusKb(pid: number, field: string): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  return Number(line?.split(/\s+/)[1] ?? 0);
+}
+
+function procCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at ") ": utime and stime are fields 14 and 15.
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+}
+
+async function waitHealthy(httpUrl: string, child: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`relay exited (${child.exitCode}): ${stderr()}`);
+    try {
+      const res = await fetch(`${httpUrl}/health`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`relay did not become healthy: ${stderr()}`);
+}
+
+/** Starts a relay process on a free port with auth on, logging at warn, and waits for /health. */
+export async function startRelayProcess(opts: RelayProcessOptions = {}): Promise<RelayProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'mls-relay-bench-'));
+  const port = await freePort();
+  const sections: Record<string, Record<string, unknown>> = {
+    server: { host: '127.0.0.1', port, url: BENCH_RELAY_URL },
+    storage: { backend: 'sqlite', sqlite: { path: opts.dbPath ?? join(dir, 'relay.db') } },
+    auth: { required: true },
+    logging: { level: 'warn' },
+    rate_limits: {
+      events_per_minute: 0,
+      events_per_minute_per_ip: 0,
+      group_messages_per_minute: 0,
+      reqs_per_minute: 0,
+      connections_per_ip: 0,
+      http_per_minute: 0,
+    },
+  };
+  for (const [name, over] of Object.entries(opts.config ?? {})) sections[name] = { ...sections[name], ...over };
+  const file = join(dir, 'relay.toml');
+  writeFileSync(file, stringify(sections));
+  const child = spawn(process.execPath, [...(process.env.BENCH_RELAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/main.ts', 'start'], {
+    cwd: ROOT,
+    env: { ...process.env, ...opts.env, RELAY_CONFIG: file },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-4000);
+  });
+  const httpUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitHealthy(httpUrl, child, () => err);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+  const pid = child.pid!;
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    httpUrl,
+    pid,
+    dir,
+    rssBytes: () => procStatusKb(pid, 'VmRSS') * 1024,
+    cpuSeconds: () => procCpuSeconds(pid),
+    async metric(name, labelPart = '') {
+      const text = await (await fetch(`${httpUrl}/metrics`)).text();
+      let sum = 0;
+      for (const line of text.split('\n')) {
+        if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{') && line.includes(labelPart)) {
+          sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+        }
+      }
+      return sum;
+    },
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

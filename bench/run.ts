@@ -1,0 +1,35 @@
+// The benchmark runner (issue 7): `npm run bench` runs every benchmark; `npm run bench -- <name> [size]` runs one.
+// Each starts its own relay process and prints figures; nothing here asserts a timing.
+import { availableParallelism, cpus } from 'node:os';
+import { runVerify } from './ceiling.js';
+import { runIngest } from './ingest.js';
+import { signerName } from './lib/sign.js';
+import { machineLoad, printTable, type Row } from './lib/stats.js';
+
+type Bench = { run: (size: number) => Promise<Row[]>; defaultSize: number; what: string };
+
+const BENCHES: Record<string, Bench> = {
+  verify: { run: runVerify, defaultSize: 20_000, what: 'verify ceiling (events)' },
+  ingest: { run: runIngest, defaultSize: 20_000, what: 'ingest (events)' },
+};
+
+async function main(): Promise<void> {
+  const [name, sizeArg] = process.argv.slice(2);
+  const chosen = name && name !== 'all' ? [name] : Object.keys(BENCHES);
+  for (const n of chosen) if (!BENCHES[n]) throw new Error(`unknown benchmark ${n}; one of: ${Object.keys(BENCHES).join(', ')}`);
+  const size = sizeArg === undefined ? undefined : Number(sizeArg);
+  if (size !== undefined && (!Number.isSafeInteger(size) || size < 1)) throw new Error(`size must be a positive integer, got ${sizeArg}`);
+  console.log(`# mls-relay benchmarks — ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores, node ${process.version}, load generator signs with ${signerName}`);
+  const rows: Row[] = [];
+  for (const n of chosen) {
+    const bench = BENCHES[n]!;
+    const before = await machineLoad();
+    process.stderr.write(`running ${n} (${bench.what}: ${size ?? bench.defaultSize}), load average ${before}\n`);
+    const got = await bench.run(size ?? bench.defaultSize);
+    rows.push(...got, { bench: n, what: 'load average before (1/5/15 min)', result: before });
+  }
+  console.log('');
+  printTable(rows);
+}
+
+await main();
