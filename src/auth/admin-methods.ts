@@ -39,7 +39,15 @@ function reasonParam(params: unknown[]): string | undefined {
 const methods: Record<string, Method> = {
   supportedmethods: () => supportedMethods(),
   allowpubkey: async (p, d) => (await d.access.allow(pubkeyParam(p), reasonParam(p)), true),
-  unallowpubkey: async (p, d) => (await d.access.unallow(pubkeyParam(p)), true),
+  unallowpubkey: async (p, d) => {
+    const pubkey = pubkeyParam(p);
+    await d.access.unallow(pubkey);
+    // Say so rather than answer true while the pubkey keeps its access through the file.
+    if (d.access.isAllowed(pubkey)) {
+      throw new AdminParamsError('removed the API allow, but the config file or admin_pubkeys still allows this pubkey (edit the file, or use banpubkey)');
+    }
+    return true;
+  },
   banpubkey: async (p, d) => (await d.access.ban(pubkeyParam(p), reasonParam(p)), true),
   unbanpubkey: async (p, d) => (await d.access.unban(pubkeyParam(p)), true),
   listallowedpubkeys: (_p, d) => d.access.listAllowed(),

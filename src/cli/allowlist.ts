@@ -71,7 +71,7 @@ function edit(file: string, verb: 'add' | 'remove', ref: string, out: (line: str
     out(`edit did not take effect, ${file} left unchanged`);
     return 1;
   }
-  out(`${verb === 'add' ? 'added' : 'removed'} ${show(hex)} ${verb === 'add' ? 'to' : 'from'} [auth] allowlist of ${file} (${after.length} entries)`);
+  out(`${verb === 'add' ? 'added' : 'removed'} ${show(hex)} ${verb === 'add' ? 'to' : 'from'} [auth] allowlist of ${file} (${after.length} ${after.length === 1 ? 'entry' : 'entries'})`);
   warnIfEnvOverrides(file, out);
   return 0;
 }

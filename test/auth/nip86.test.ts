@@ -90,6 +90,11 @@ describe('NIP-86 management API', () => {
     expect(listed).toEqual(expect.arrayContaining([{ pubkey: target.pk, reason: 'new member' }, { pubkey: member.pk, reason: 'config file' }]));
     expect((await call(admin, 'unallowpubkey', [target.pk])).json.result).toBe(true);
     expect(access.isAllowed(target.pk)).toBe(false);
+    // A pubkey on the config file cannot be removed through the API: the caller is told so.
+    const fromFile = await call(admin, 'unallowpubkey', [member.pk]);
+    expect(fromFile.status).toBe(400);
+    expect(fromFile.json.error).toContain('config file');
+    expect(access.isAllowed(member.pk)).toBe(true);
   });
 
   it('banpubkey revokes at once, persists, and unbanpubkey lifts it', async () => {
