@@ -3,6 +3,10 @@ import { inject } from 'vitest';
 import { openFirestoreStorage } from '../../src/storage/firestore/open.js';
 import type { Storage } from '../../src/storage/types.js';
 
+// The emulator needs no credentials: skip google-auth's probe of the GCE metadata server (and the
+// MetadataLookupWarning it prints when there is none).
+process.env.METADATA_SERVER_DETECTION ??= 'none';
+
 /** host:port of the emulator started by the global setup, or null when the Firestore suites skip. */
 export const emulatorHost: string | null = inject('firestoreEmulatorHost');
 
