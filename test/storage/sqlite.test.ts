@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RelayError } from '../../src/nostr/reasons.js';
@@ -69,6 +71,40 @@ describe('sqlite backend', () => {
       expect(await second.kv.get('registry', 'group/g1')).toEqual({ members: 3 });
     } finally {
       await second.close();
+    }
+  });
+
+  it('keeps every acknowledged batch when the writing process is killed (SIGKILL)', async () => {
+    const path = join(dir, 'crash', 'relay.db');
+    const writer = fileURLToPath(new URL('./fixtures/sqlite-crash-writer.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', writer, path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const acknowledged: string[] = [];
+    let buffered = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    await new Promise<void>((resolve, reject) => {
+      child.once('exit', () => reject(new Error(`writer exited early: ${stderr}`)));
+      child.stdout.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines) acknowledged.push(...line.split(','));
+        // Kill it mid-stream, while it is still writing batches.
+        if (acknowledged.length >= 1000 && child.exitCode === null) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+    });
+    expect(await exited).toBe('SIGKILL');
+    const storage = await openSqliteStorage({ path });
+    try {
+      const stored = new Set((await storage.events.query([{ tags: { h: ['crash'] } }])).map((e) => e.id));
+      expect(acknowledged.length).toBeGreaterThanOrEqual(1000);
+      expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
+    } finally {
+      await storage.close();
     }
   });
 
