@@ -100,6 +100,14 @@ describe('auth policies', () => {
     expect(gate.canRead(ctx(other.pk), dm)).toBe(false);
   });
 
+  it('recipientOnlyReadGate with access hides events from a banned recipient', async () => {
+    const gate = recipientOnlyReadGate(undefined, access);
+    const wrap = signed(throwaway, { kind: 1059, tags: [['p', member.pk]] });
+    expect(gate.canRead(ctx(member.pk), wrap)).toBe(true);
+    await access.ban(member.pk);
+    expect(gate.canRead(ctx(member.pk), wrap)).toBe(false);
+  });
+
   it('giftWrapRecipientMayDelete lets the p-tagged recipient delete a gift wrap, nothing else', () => {
     const mayDelete = giftWrapRecipientMayDelete();
     const wrap = signed(throwaway, { kind: 1059, tags: [['p', member.pk]] });

@@ -78,14 +78,22 @@ export function requireAuthForRecipientKinds(kinds: readonly number[] = RECIPIEN
 
 /**
  * ReadGate for kinds 1059, 446 and 447: only a connection authenticated as one of the event's
- * `p`-tagged pubkeys may read it — on stored REQ results, live fanout and COUNT alike.
+ * `p`-tagged pubkeys may read it — on stored REQ results, live fanout and COUNT alike. With
+ * `access`, a banned recipient reads nothing even if its connection still (or again) carries it:
+ * with auth.required off, a banned key could otherwise AUTH afresh and fetch its gift wraps.
  */
-export function recipientOnlyReadGate(kinds: readonly number[] = RECIPIENT_ONLY_KINDS): ReadGate {
+export function recipientOnlyReadGate(
+  kinds: readonly number[] = RECIPIENT_ONLY_KINDS,
+  access?: Pick<AccessControl, 'isBanned'>,
+): ReadGate {
   return {
     kinds,
     canRead(ctx, ev) {
       if (ctx.authed.size === 0) return false;
-      for (const tag of ev.tags) if (tag[0] === 'p' && tag[1] !== undefined && ctx.authed.has(tag[1])) return true;
+      for (const tag of ev.tags) {
+        const pk = tag[1];
+        if (tag[0] === 'p' && pk !== undefined && ctx.authed.has(pk) && !access?.isBanned(pk)) return true;
+      }
       return false;
     },
   };
@@ -119,6 +127,6 @@ export function registerAccessPolicies(hooks: RelayHooks, deps: AccessPolicyDeps
     requireAuthForRecipientKinds(),
     limitFilters(deps.config.rate_limits, limits),
   );
-  hooks.readGates.push(recipientOnlyReadGate());
+  hooks.readGates.push(recipientOnlyReadGate(RECIPIENT_ONLY_KINDS, deps.access));
   hooks.mayDelete.push(giftWrapRecipientMayDelete());
 }
