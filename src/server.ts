@@ -50,6 +50,20 @@ export type RelayServer = {
 export type StartOptions = { logger?: Logger };
 
 /**
+ * Slowloris bounds: a request whose headers and body trickle in is cut after `requestMs` (Node checks
+ * open requests every `connectionsCheckingInterval`, 30 s by default: too coarse for short bounds);
+ * a silent socket after 2× that; keep-alive stays at fastify's 72 s (longer than load balancers' idle).
+ */
+function httpTimeouts(requestMs: number) {
+  return {
+    connectionTimeout: requestMs * 2,
+    requestTimeout: requestMs,
+    keepAliveTimeout: 72_000,
+    http: { headersTimeout: requestMs, requestTimeout: requestMs, connectionsCheckingInterval: Math.min(30_000, Math.max(250, requestMs / 4)) },
+  };
+}
+
+/**
  * The composition root: config → logger → store → hooks → extensions → HTTP + WebSocket.
  * Wires things together; holds no protocol logic.
  */
@@ -113,6 +127,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     // Per-request lines add nothing Cloud Run's request log lacks; errors are still logged.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.limits.max_message_bytes,
+    ...httpTimeouts(config.server.http_request_timeout_seconds * 1000),
   });
   await app.register(rateLimit, {
     max: config.rate_limits.http_per_minute || Number.MAX_SAFE_INTEGER,

@@ -50,6 +50,9 @@ export const coreSchema: Section = {
     trust_proxy: bool(false, 'Take the client IP from X-Forwarded-For (behind Cloud Run or a proxy).', {
       env: 'RELAY_TRUST_PROXY',
     }),
+    http_request_timeout_seconds: int(30, 'An HTTP request (headers and body) must arrive within this long or its socket is closed (slowloris).', {
+      min: 1,
+    }),
     shutdown_grace_ms: int(8000, 'How long SIGTERM waits for pending writes before closing sockets.', {
       env: 'RELAY_SHUTDOWN_GRACE_MS',
     }),
@@ -84,6 +87,8 @@ export const coreSchema: Section = {
     created_at_past_seconds: int(94608000, 'How far in the past created_at may be (seconds).'),
     created_at_future_seconds: int(900, 'How far in the future created_at may be (seconds).'),
     max_buffered_bytes: int(8388608, 'Outbound bytes buffered for a slow client before it is disconnected.', { min: 65536 }),
+    idle_timeout_seconds: int(300, 'A connection with no open subscription that sends nothing for this long is closed (0: never).'),
+    ping_interval_seconds: int(30, 'Keepalive ping interval; a connection that missed the previous pong is dropped.', { min: 1, max: 3600 }),
   },
   relay_info: {
     name: str('mls-relay', 'NIP-11 name.', { reloadable: true }),
@@ -107,6 +112,7 @@ export const coreSchema: Section = {
       reloadable: true,
     }),
     challenge_ttl_seconds: int(600, 'How far an AUTH event created_at may be from now (seconds).', { min: 1 }),
+    auth_timeout_seconds: int(60, 'When auth is required, a connection not authenticated after this long is closed (0: never).'),
   },
   rate_limits: {
     events_per_minute: int(600, 'Events per minute per authenticated pubkey (0: unlimited).', { reloadable: true }),

@@ -5,6 +5,7 @@ export type RelayConfig = {
     readonly port: number;
     readonly url: string;
     readonly trust_proxy: boolean;
+    readonly http_request_timeout_seconds: number;
     readonly shutdown_grace_ms: number;
   };
   readonly storage: {
@@ -25,6 +26,8 @@ export type RelayConfig = {
     readonly created_at_past_seconds: number;
     readonly created_at_future_seconds: number;
     readonly max_buffered_bytes: number;
+    readonly idle_timeout_seconds: number;
+    readonly ping_interval_seconds: number;
   };
   readonly relay_info: {
     readonly name: string;
@@ -38,6 +41,7 @@ export type RelayConfig = {
     readonly allowlist: readonly string[];
     readonly admin_pubkeys: readonly string[];
     readonly challenge_ttl_seconds: number;
+    readonly auth_timeout_seconds: number;
   };
   readonly rate_limits: {
     readonly events_per_minute: number;

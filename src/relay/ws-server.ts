@@ -14,9 +14,40 @@ export type WsServerOptions = {
   clientIp: (req: IncomingMessage) => string;
   /** Refuses a new connection from this IP (e.g. too many open); undefined lets it in. */
   refuseConnection?: (ip: string) => string | undefined;
-  /** Keepalive ping interval. Default 30 s. */
+  /** Keepalive ping interval. Default `limits.ping_interval_seconds`. */
   pingIntervalMs?: number;
 };
+
+/**
+ * Closes a connection that never authenticates (when auth is required) or sits idle with no
+ * subscription: an open socket costs memory and a connections_per_ip slot, so an anonymous
+ * or forgotten one must not hold them forever. Returns `touch` (call on every frame) and `stop`.
+ */
+function watchTimeouts(ctx: RelayContext, session: Session) {
+  const idleMs = ctx.config.limits.idle_timeout_seconds * 1000;
+  const authMs = ctx.config.auth.required ? ctx.config.auth.auth_timeout_seconds * 1000 : 0;
+  const authTimer =
+    authMs > 0
+      ? setTimeout(() => {
+          if (session.authed.size === 0) session.close(1008, 'auth-required: authentication timed out');
+        }, authMs).unref()
+      : undefined;
+  const idleTimer =
+    idleMs > 0
+      ? setTimeout(function onIdle() {
+          // A quiet subscriber is waiting for live events, not idle.
+          if (session.subs.size > 0) idleTimer?.refresh();
+          else session.close(1000, 'idle timeout');
+        }, idleMs).unref()
+      : undefined;
+  return {
+    touch: () => idleTimer?.refresh(),
+    stop: () => {
+      clearTimeout(authTimer);
+      clearTimeout(idleTimer);
+    },
+  };
+}
 
 let connSeq = 0;
 
@@ -46,10 +77,12 @@ export function createWsServer(ctx: RelayContext, sessions: SessionRegistry, opt
     sessions.add(session);
     ctx.metrics.connectionsActive.inc();
     ctx.metrics.connectionsTotal.inc();
+    const timeouts = watchTimeouts(ctx, session);
     ws.on('pong', () => {
       session.alive = true;
     });
     ws.on('message', (data: RawData, isBinary: boolean) => {
+      timeouts.touch();
       const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
       if (isBinary) return void session.send(noticeFrame('invalid: binary frames are not supported'));
       if (size > maxBytes) return void session.send(noticeFrame(`invalid: message is larger than ${maxBytes} bytes`));
@@ -59,6 +92,7 @@ export function createWsServer(ctx: RelayContext, sessions: SessionRegistry, opt
       // A protocol error (bad UTF-8, oversized frame) closes this socket only; nothing to do here.
     });
     ws.on('close', () => {
+      timeouts.stop();
       session.markClosed();
       for (const subId of [...session.subs.keys()]) removeSubscription(ctx, session, subId);
       sessions.delete(session);
@@ -72,7 +106,7 @@ export function createWsServer(ctx: RelayContext, sessions: SessionRegistry, opt
       if (!session.alive) session.terminate('idle');
       else session.ping();
     }
-  }, opts.pingIntervalMs ?? 30_000);
+  }, opts.pingIntervalMs ?? ctx.config.limits.ping_interval_seconds * 1000);
   pingTimer.unref();
 
   return {
