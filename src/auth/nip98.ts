@@ -16,6 +16,8 @@ export const HTTP_AUTH_WINDOW_SECONDS = 60;
 export type HttpAuthRequest = {
   /** The absolute request URL as the client sees it (public http(s) origin + path + query). */
   url: string;
+  /** Other spellings of the same URL that `u` may use (NIP-86 clients may sign the relay's ws(s) URL). */
+  alsoUrls?: readonly string[];
   /** HTTP method, any case. */
   method: string;
   /** The raw request body; when present and non-empty the event must carry its sha256 as `payload`. */
@@ -28,6 +30,13 @@ export type HttpAuthRequest = {
 
 // Twice the window: an event is refused as stale before its id can leave the cache.
 const defaultReplay = new ReplayCache(HTTP_AUTH_WINDOW_SECONDS * 2);
+
+/** The ws(s) spelling of an http(s) URL (https→wss, http→ws); other schemes unchanged. */
+export function relayWsUrl(httpUrl: string): string {
+  const url = new URL(httpUrl);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : url.protocol === 'http:' ? 'ws:' : url.protocol;
+  return url.href;
+}
 
 /**
  * The public http(s) URL of the relay, derived from server.url: ws→http, wss→https, same host,
@@ -68,7 +77,9 @@ function checkTags(ev: NostrEvent, req: HttpAuthRequest): string | undefined {
     return `auth event created_at must be within ${HTTP_AUTH_WINDOW_SECONDS}s of now`;
   }
   const u = firstTagValue(ev, 'u');
-  if (u === undefined || !sameUrl(u, req.url)) return 'u tag does not match the request URL';
+  if (u === undefined || ![req.url, ...(req.alsoUrls ?? [])].some((url) => sameUrl(u, url))) {
+    return 'u tag does not match the request URL';
+  }
   const method = firstTagValue(ev, 'method');
   if (method === undefined || method.toUpperCase() !== req.method.toUpperCase()) {
     return 'method tag does not match the request method';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { AccessControl } from '../auth/access-control.js';
 import { AdminParamsError, isAdminMethod, runAdminMethod } from '../auth/admin-methods.js';
 import type { AuthMetrics } from '../auth/metrics.js';
-import { checkHttpAuth } from '../auth/nip98.js';
+import { checkHttpAuth, relayWsUrl } from '../auth/nip98.js';
 import type { ReplayCache } from '../auth/replay-cache.js';
 import { shortKey } from '../config/pubkeys.js';
 import { RelayError } from '../nostr/reasons.js';
@@ -61,6 +61,8 @@ export const nip86Plugin: FastifyPluginAsync<Nip86Options> = async (app, opts) =
   if (!opts.access || !opts.relayHttpUrl) throw new Error('RELAY_ERR_NIP86_OPTIONS: access and relayHttpUrl are required');
   const log = opts.logger.child({ component: 'nip86' });
   const clock = opts.clock ?? (() => Math.floor(Date.now() / 1000));
+  // NIP-86 serves "the same URI as the relay's websocket": some clients sign that ws(s) URL as `u`.
+  const alsoUrls = [relayWsUrl(opts.relayHttpUrl)];
   // Keep the raw bytes: the NIP-98 payload tag is the sha256 of exactly what was sent.
   app.addContentTypeParser(NIP86_CONTENT_TYPE, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
@@ -71,6 +73,7 @@ export const nip86Plugin: FastifyPluginAsync<Nip86Options> = async (app, opts) =
     const body = req.body;
     const auth = checkHttpAuth(req.headers.authorization, {
       url: opts.relayHttpUrl,
+      alsoUrls,
       method: 'POST',
       body,
       nowSeconds: clock(),

@@ -62,6 +62,9 @@ describe('NIP-86 management API', () => {
     expect(notAdmin.json.error).toMatch(/^restricted: /);
     expect(access.isBanned(target.pk)).toBe(false);
     expect((await call(admin, 'supportedmethods', [], 'https://other.example.com/')).status).toBe(401);
+    expect((await call(admin, 'supportedmethods', [], 'wss://other.example.com/')).status).toBe(401);
+    // The relay's own ws(s) spelling is accepted as `u` (NIP-86 lives on the websocket URI).
+    expect((await call(admin, 'supportedmethods', [], 'wss://relay.example.com')).status).toBe(200);
     expect(await registry.getSingleMetricAsString('nostr_relay_auth_failures_total')).toContain('reason="nip86-not-admin"} 1');
   });
 

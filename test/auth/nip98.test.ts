@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { getToken } from 'nostr-tools/nip98';
 import { finalizeEvent } from 'nostr-tools/pure';
-import { checkHttpAuth, relayHttpUrl } from '../../src/auth/nip98.js';
+import { checkHttpAuth, relayHttpUrl, relayWsUrl } from '../../src/auth/nip98.js';
 import { ReplayCache } from '../../src/auth/replay-cache.js';
 import { RelayError } from '../../src/nostr/reasons.js';
 import { identity, now } from '../helpers.js';
@@ -109,6 +109,14 @@ describe('NIP-98 HTTP auth', () => {
     expect(cache.remember('a', 100)).toBe(true); // evicted, so accepted again (the window check still bounds it)
     expect(cache.remember('d', 105)).toBe(false);
     expect(cache.remember('d', 111)).toBe(true);
+  });
+
+  it('accepts an alternative spelling of the URL only when the caller lists it', () => {
+    const h = header({ url: 'wss://relay.example.com' });
+    const base = { url: URL_, method: 'POST', nowSeconds: now(), replay: new ReplayCache(120) };
+    expect(checkHttpAuth(h, base)).toBeInstanceOf(RelayError);
+    expect(checkHttpAuth(h, { ...base, alsoUrls: ['wss://relay.example.com/'] })).toBe(admin.pk);
+    expect(relayWsUrl('https://relay.example.com/')).toBe('wss://relay.example.com/');
   });
 
   it('derives the relay http URL from server.url', () => {
