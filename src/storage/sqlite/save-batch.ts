@@ -82,6 +82,9 @@ export class SqliteBatchSaver {
     try {
       return { status: this.runItem(item) };
     } catch (err) {
+      // Some errors (disk full, I/O, out of memory) make SQLite roll back the whole transaction. The
+      // rest of the batch must not then run in autocommit: abort it, so every item reports error.
+      if (!this.db.inTransaction) throw err;
       return { status: 'error', error: toStorageError(err) };
     }
   }
