@@ -2,6 +2,7 @@
 // Each starts its own relay process and prints figures; nothing here asserts a timing.
 import { availableParallelism, cpus } from 'node:os';
 import { runVerify } from './ceiling.js';
+import { runFanout } from './fanout.js';
 import { runIngest } from './ingest.js';
 import { signerName } from './lib/sign.js';
 import { machineLoad, printTable, type Row } from './lib/stats.js';
@@ -11,6 +12,7 @@ type Bench = { run: (size: number) => Promise<Row[]>; defaultSize: number; what:
 const BENCHES: Record<string, Bench> = {
   verify: { run: runVerify, defaultSize: 20_000, what: 'verify ceiling (events)' },
   ingest: { run: runIngest, defaultSize: 20_000, what: 'ingest (events)' },
+  fanout: { run: runFanout, defaultSize: 100, what: 'fanout (events per subscriber count)' },
 };
 
 async function main(): Promise<void> {
