@@ -11,7 +11,7 @@ function fake(createdAt: number, contentBytes: number): VerifiedEvent {
     pubkey: 'd'.repeat(64),
     created_at: createdAt,
     kind: 1,
-    tags: [],
+    tags: [] as string[][],
     content: 'x'.repeat(contentBytes),
     sig: '0'.repeat(128),
   } as VerifiedEvent;
