@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
-import { checkField, isField, parseEnvValue, type Section } from './schema-dsl.js';
+import { checkField, envNamesFor, isField, parseEnvValue, type Section } from './schema-dsl.js';
 import { coreSchema } from './schema.js';
 import type { RelayConfig } from './types.js';
 
@@ -28,7 +28,7 @@ function walk(schema: Section, input: Record<string, unknown>, path: string, env
     const raw = input[key];
     if (isField(node)) {
       let value = raw === undefined ? node.default : raw;
-      const envName = ([] as string[]).concat(node.env ?? []).find((name) => env[name] !== undefined);
+      const envName = envNamesFor(here, node).find((name) => env[name] !== undefined);
       const fromEnv = envName ? env[envName] : undefined;
       if (fromEnv !== undefined) value = parseEnvValue(node, fromEnv);
       const problem = checkField(envName ? `${here} (from ${envName})` : here, node, value);

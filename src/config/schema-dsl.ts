@@ -22,6 +22,17 @@ export function isField(node: Field | Section): node is Field {
   return typeof (node as Field).type === 'string' && 'description' in node;
 }
 
+/**
+ * The environment variables that override the key at `path` (dotted, e.g. `limits.max_filters`),
+ * first one set wins: the field's own `env` names, then the derived `RELAY_<PATH>` name
+ * (`RELAY_LIMITS_MAX_FILTERS`), so every key can be set on Cloud Run without a config file.
+ */
+export function envNamesFor(path: string, field: Field): string[] {
+  const derived = `RELAY_${path.replace(/[.-]/g, '_').toUpperCase()}`;
+  const own = ([] as string[]).concat(field.env ?? []);
+  return own.includes(derived) ? own : [...own, derived];
+}
+
 /** Expected form of a field, used in error messages. */
 export function describeField(field: Field): string {
   if (field.oneOf) return `one of ${field.oneOf.map((v) => JSON.stringify(v)).join(', ')}`;
