@@ -4,6 +4,8 @@ import { availableParallelism, cpus } from 'node:os';
 import { runVerify } from './ceiling.js';
 import { runFanout } from './fanout.js';
 import { runIngest } from './ingest.js';
+import { runConnections } from './connections.js';
+import { runQueries } from './queries.js';
 import { signerName } from './lib/sign.js';
 import { machineLoad, printTable, type Row } from './lib/stats.js';
 
@@ -13,6 +15,8 @@ const BENCHES: Record<string, Bench> = {
   verify: { run: runVerify, defaultSize: 20_000, what: 'verify ceiling (events)' },
   ingest: { run: runIngest, defaultSize: 20_000, what: 'ingest (events)' },
   fanout: { run: runFanout, defaultSize: 100, what: 'fanout (events per subscriber count)' },
+  queries: { run: runQueries, defaultSize: 1_000_000, what: 'queries (events in the store)' },
+  connections: { run: runConnections, defaultSize: 10_000, what: 'connections (idle connections)' },
 };
 
 async function main(): Promise<void> {
