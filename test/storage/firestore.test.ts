@@ -154,7 +154,7 @@ describe.skipIf(!emulatorHost)('Firestore backend specifics', () => {
   it('delivers each event once while the listener is replaced', async () => {
     const other = await openEmulatorStorage(projectId, { instanceId: 'c' });
     const seen: string[] = [];
-    const stop = watchStoredEvents(raw.collection('events'), (ev) => seen.push(ev.id), { instance: 'none', rotateMs: 150 });
+    const stop = watchStoredEvents(raw.collection('events'), (ev) => seen.push(ev.id), { instance: 'none', rotateMs: 400, rotateDocs: 3 });
     try {
       const sent: string[] = [];
       for (let i = 0; i < 12; i++) {

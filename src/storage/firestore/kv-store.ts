@@ -18,6 +18,9 @@ import { buildQuery, QUERY_SHAPES } from './query-shapes.js';
 type KvDoc = { key: string; json: string; expires_at?: Timestamp };
 
 const PAGE = 200;
+// One document is the whole contention domain of an update (a KeyPackage claim, a counter): allow
+// more attempts than the driver's default 5 before answering `storage busy`. The deadline still bounds it.
+const UPDATE_OPTIONS = { maxAttempts: 10 };
 // Firestore orders strings by UTF-8 bytes; no key with `prefix` sorts at or above prefix + U+10FFFF.
 const MAX_CHAR = '\u{10FFFF}';
 
@@ -116,7 +119,7 @@ export class FirestoreKeyValueStore implements KeyValueStore {
             if (live && data.expires_at) doc.expires_at = data.expires_at;
             tx.set(ref, doc);
             return next;
-          }),
+          }, UPDATE_OPTIONS),
         this.inFlight,
       );
     } catch (err) {

@@ -16,6 +16,8 @@ export type WatchOptions = {
    * later every `rotateMs`. Default 5 minutes.
    */
   rotateMs?: number;
+  /** ...or as soon as its result grew by this many documents. Default 5,000. */
+  rotateDocs?: number;
 };
 
 // Instances' clocks and the server's differ a little; start a little early and deduplicate.
@@ -30,6 +32,7 @@ const RETRY_MAX_MS = 30_000;
  */
 export function watchStoredEvents(events: CollectionReference, onEvent: (ev: NostrEvent) => void, opts: WatchOptions = {}): () => void {
   const rotateMs = opts.rotateMs ?? 5 * 60_000;
+  const rotateDocs = opts.rotateDocs ?? 5_000;
   const seen = new Set<string>();
   let lastStoredMs = Date.now();
   // Listeners alive now: normally one, two while a replacement catches up.
@@ -54,10 +57,14 @@ export function watchStoredEvents(events: CollectionReference, onEvent: (ev: Nos
     if (stopped) return;
     const start = Timestamp.fromMillis(lastStoredMs - SLACK_MS);
     let first = true;
+    // Documents of the catch-up window (the slack before `start`) do not count towards rotation.
+    let initial = -1;
     const unsubscribe = buildQuery(events, QUERY_SHAPES.eventsStoredSince, [start]).onSnapshot(
       (snap) => {
         retryMs = 500;
         for (const change of snap.docChanges()) if (change.type === 'added') deliver(change.doc.id, change.doc.data());
+        if (initial < 0) initial = snap.size;
+        if (snap.size - initial >= rotateDocs && active.size === 1) schedule(0);
         if (first) {
           first = false;
           // This listener has caught up: the ones it replaces can go.
