@@ -1,12 +1,15 @@
 import { tagValues, type NostrEvent } from './event.js';
 import { GIFT_WRAP_KIND } from './kinds.js';
 
+/** Kinds addressed to their `p` recipients (gift wraps, Noise DMs, KeyPackage requests): only those read them. */
+export const RECIPIENT_ADDRESSED_KINDS: readonly number[] = Object.freeze([GIFT_WRAP_KIND, 446, 447]);
+
 /**
- * Pubkeys whose NIP-09 deletion may remove `ev`: its author, plus for gift wraps (kind 1059) the
- * `p` recipients, who hold the only copy they can read. Stores use this to decide whether a
- * tombstone recorded before the event arrived applies to it.
+ * Pubkeys whose NIP-09 deletion may remove `ev`: its author, plus for recipient-addressed kinds
+ * (1059, 446, 447) the `p` recipients, who hold the only copy they can read. The relay's deletion
+ * planning and the stores' tombstone checks both use this one rule.
  */
 export function deletersOf(ev: Pick<NostrEvent, 'pubkey' | 'kind' | 'tags'>): string[] {
-  if (ev.kind !== GIFT_WRAP_KIND) return [ev.pubkey];
+  if (!RECIPIENT_ADDRESSED_KINDS.includes(ev.kind)) return [ev.pubkey];
   return [...new Set([ev.pubkey, ...tagValues(ev, 'p')])];
 }

@@ -1,14 +1,14 @@
 import type { Counter } from 'prom-client';
 import type { AccessControl } from '../../auth/access-control.js';
 import type { RelayConfig } from '../../config/types.js';
-import { tagValues, type NostrEvent } from '../../nostr/event.js';
-import { GIFT_WRAP_KIND } from '../../nostr/kinds.js';
+import type { NostrEvent } from '../../nostr/event.js';
 import { ACCEPT, reject, type Decision } from '../../nostr/reasons.js';
+import { deletersOf, RECIPIENT_ADDRESSED_KINDS } from '../../nostr/deletion.js';
 import type { MayDelete, ReadGate, RejectEvent, RejectFilter, RelayHooks, SessionContext } from '../hooks.js';
 import { limitEvents, limitFilters } from './rate-limits.js';
 
 /** Kinds only their `p`-tagged recipients may read: gift wraps (1059), Noise DMs (446), KeyPackage requests (447). */
-export const RECIPIENT_ONLY_KINDS: readonly number[] = Object.freeze([GIFT_WRAP_KIND, 446, 447]);
+export const RECIPIENT_ONLY_KINDS: readonly number[] = RECIPIENT_ADDRESSED_KINDS;
 
 /** Options of the auth policies. */
 export type AuthPolicyOptions = {
@@ -99,9 +99,9 @@ export function recipientOnlyReadGate(
   };
 }
 
-/** MayDelete (NIP-09): the recipient of a gift wrap may delete it (its author is a random key). */
+/** MayDelete (NIP-09): the recipient of a gift wrap, Noise DM or KeyPackage request may delete it (deletersOf). */
 export function giftWrapRecipientMayDelete(): MayDelete {
-  return (deleter, target) => target.kind === GIFT_WRAP_KIND && tagValues(target, 'p').includes(deleter);
+  return (deleter, target) => deletersOf(target).includes(deleter);
 }
 
 /** What registerAccessPolicies needs. */
