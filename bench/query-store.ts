@@ -22,7 +22,7 @@ const ephemeral = Array.from({ length: 256 }, (_, i) => benchIdentity(`query-eph
 const SPAN_SECONDS = 30 * 86400;
 
 /** Event `i` of the store: 60% 445 over QUERY_GROUPS groups, 20% 1059 to readers, 20% kind 1 by readers; over 30 days. */
-function storeEvent(i: number, n: number, readers: BenchIdentity[], base: number): VerifiedEvent {
+export function storeEvent(i: number, n: number, readers: BenchIdentity[], base: number): VerifiedEvent {
   const created_at = base + Math.floor((i * SPAN_SECONDS) / n);
   const slot = i % 10;
   const ev =

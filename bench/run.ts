@@ -6,6 +6,7 @@ import { runFanout } from './fanout.js';
 import { runIngest } from './ingest.js';
 import { runConnections } from './connections.js';
 import { runQueries } from './queries.js';
+import { runFirestore } from './firestore.js';
 import { signerName } from './lib/sign.js';
 import { machineLoad, printTable, type Row } from './lib/stats.js';
 
@@ -17,6 +18,7 @@ const BENCHES: Record<string, Bench> = {
   fanout: { run: runFanout, defaultSize: 100, what: 'fanout (events per subscriber count)' },
   queries: { run: runQueries, defaultSize: 1_000_000, what: 'queries (events in the store)' },
   connections: { run: runConnections, defaultSize: 10_000, what: 'connections (idle connections)' },
+  firestore: { run: runFirestore, defaultSize: 5_000, what: 'firestore emulator: ingest and queries (events)' },
 };
 
 async function main(): Promise<void> {

@@ -26,7 +26,13 @@ export type RelayProcess = {
 };
 
 /** Options: TOML sections merged over the bench defaults, and extra environment. */
-export type RelayProcessOptions = { config?: Record<string, Record<string, unknown>>; env?: NodeJS.ProcessEnv; dbPath?: string };
+export type RelayProcessOptions = {
+  config?: Record<string, Record<string, unknown>>;
+  env?: NodeJS.ProcessEnv;
+  dbPath?: string;
+  /** Modules (paths from the repository root) imported into the relay process before it starts. */
+  preload?: string[];
+};
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLK_TCK = 100;
@@ -79,7 +85,7 @@ export async function startRelayProcess(opts: RelayProcessOptions = {}): Promise
   for (const [name, over] of Object.entries(opts.config ?? {})) sections[name] = { ...sections[name], ...over };
   const file = join(dir, 'relay.toml');
   writeFileSync(file, stringify(sections));
-  const child = spawn(process.execPath, [...(process.env.BENCH_RELAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', 'src/main.ts', 'start'], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_RELAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', ...(opts.preload ?? []).flatMap((p) => ['--import', `./${p}`]), 'src/main.ts', 'start'], {
     cwd: ROOT,
     env: { ...process.env, ...opts.env, RELAY_CONFIG: file },
     stdio: ['ignore', 'ignore', 'pipe'],
