@@ -73,8 +73,10 @@ export async function ingestEvent(ctx: RelayContext, session: Session, raw: unkn
   }
   const outcome = saveOutcome(result);
   if (result.status === 'saved') {
-    ctx.live.broadcast(verified);
+    // Observers first: a roster change or a KeyPackage entering the directory must be in effect
+    // before live subscribers are matched against the read gate.
     await runAfterSave(ctx, session, verified, deletion?.ids);
+    ctx.live.broadcast(verified);
   }
   return { ...outcome, event: verified };
 }
