@@ -5,11 +5,25 @@
 import { decodeMlsMessage, type KeyPackage } from 'ts-mls';
 import { RawClient, startTestRelay, TEST_RELAY_URL, type TestRelay } from '../harness.js';
 import { now, signed, type Identity } from '../helpers.js';
+import { emulatorHost, freshProjectId } from '../storage/firestore-env.js';
 
-/** Starts a relay with auth required, `allowed` on the allowlist and the gateway's `mls_gateway` section. */
-export async function startGatewayRelay(allowed: Identity[], section: Record<string, unknown>): Promise<TestRelay> {
+/** The store a gateway relay runs on. */
+export type Backend = 'sqlite' | 'firestore';
+
+/**
+ * Starts a relay with auth required, `allowed` on the allowlist and the gateway's `mls_gateway` section,
+ * on SQLite or on the Firestore emulator (a fresh project per relay).
+ */
+export async function startGatewayRelay(allowed: Identity[], section: Record<string, unknown>, backend: Backend = 'sqlite'): Promise<TestRelay> {
+  if (backend === 'firestore') {
+    if (!emulatorHost) throw new Error('no Firestore emulator');
+    // The driver honours FIRESTORE_EMULATOR_HOST, as it does on an operator's machine.
+    process.env.FIRESTORE_EMULATOR_HOST = emulatorHost;
+  }
+  const storage = backend === 'firestore' ? { storage: { backend: 'firestore', firestore: { project_id: freshProjectId('gw') } } } : {};
   return startTestRelay({
     overrides: {
+      ...storage,
       auth: { required: true, allowlist: allowed.map((a) => a.pk) },
       extensions: { enabled: ['mls-gateway'] },
       mls_gateway: section,
