@@ -10,18 +10,21 @@ import type { ChildProcess } from 'node:child_process';
 import type { VerifiedEvent } from '../src/nostr/event.js';
 import { openFirestoreStorage } from '../src/storage/firestore/open.js';
 import type { Storage } from '../src/storage/types.js';
-import { findJar, freePort, startEmulator, stopEmulator } from '../test/setup/firestore-emulator.js';
+import { findJar, startEmulatorOnFreePort, stopEmulator } from '../test/setup/firestore-emulator.js';
 
 const sk = generateSecretKey();
 const base = Math.floor(Date.now() / 1000) - 10_000;
 let serial = 0;
 
-/** A realistic mix: mostly kind 445 group messages (with `h`), some 1059 wraps (with `p`). */
-function makeEvents(n: number): VerifiedEvent[] {
+/**
+ * A realistic mix: mostly kind 445 group messages (with `h`), some 1059 wraps (with `p`); or, with
+ * `addressable`, KeyPackages (kind 30443, one `d` slot each), which take the transactional path.
+ */
+function makeEvents(n: number, addressable = false): VerifiedEvent[] {
   return Array.from({ length: n }, () => {
     const i = serial++;
-    const kind = i % 5 === 0 ? 1059 : 445;
-    const tags = kind === 445 ? [['h', `group-${i % 20}`]] : [['p', 'b'.repeat(64)]];
+    const kind = addressable ? 30443 : i % 5 === 0 ? 1059 : 445;
+    const tags = kind === 30443 ? [['d', `slot-${i}`]] : kind === 445 ? [['h', `group-${i % 20}`]] : [['p', 'b'.repeat(64)]];
     return finalizeEvent({ kind, tags, content: 'A'.repeat(600), created_at: base + i }, sk) as unknown as VerifiedEvent;
   });
 }
@@ -31,8 +34,8 @@ async function emulatorHost(): Promise<{ host: string; child?: ChildProcess }> {
   if (fromEnv) return { host: fromEnv };
   const jar = findJar();
   if (!jar) throw new Error('no emulator: set FIRESTORE_EMULATOR_HOST or FIRESTORE_EMULATOR_JAR');
-  const port = await freePort();
-  return { host: `127.0.0.1:${port}`, child: await startEmulator(jar, port) };
+  const { child, port } = await startEmulatorOnFreePort(jar);
+  return { host: `127.0.0.1:${port}`, child };
 }
 
 let rpcs = 0;
@@ -42,8 +45,8 @@ setLogFunction((line) => {
   if (counting && line.includes('Sending request')) rpcs++;
 });
 
-async function roundTrips(storage: Storage, batchSize: number, batches: number): Promise<number> {
-  const batchesOfEvents = Array.from({ length: batches }, () => makeEvents(batchSize));
+async function roundTrips(storage: Storage, batchSize: number, batches: number, addressable = false): Promise<number> {
+  const batchesOfEvents = Array.from({ length: batches }, () => makeEvents(batchSize, addressable));
   rpcs = 0;
   counting = true;
   for (const events of batchesOfEvents) {
@@ -54,9 +57,9 @@ async function roundTrips(storage: Storage, batchSize: number, batches: number):
   return rpcs / (batchSize * batches);
 }
 
-async function throughput(storage: Storage, batchSize: number, total: number, writers: number): Promise<number> {
+async function throughput(storage: Storage, batchSize: number, total: number, writers: number, addressable = false): Promise<number> {
   const perWriter = Array.from({ length: writers }, () => {
-    const events = makeEvents(total / writers);
+    const events = makeEvents(total / writers, addressable);
     const batches: VerifiedEvent[][] = [];
     for (let i = 0; i < events.length; i += batchSize) batches.push(events.slice(i, i + batchSize));
     return batches;
@@ -86,9 +89,12 @@ async function main(): Promise<void> {
     await throughput(storage, 100, 200, 1); // warm up the JVM and the channel
     console.log(`round trips per saved event, batch of 1:   ${(await roundTrips(storage, 1, 50)).toFixed(2)}`);
     console.log(`round trips per saved event, batch of 100: ${(await roundTrips(storage, 100, 5)).toFixed(3)}`);
+    console.log(`round trips per saved event, addressable, batch of 1:   ${(await roundTrips(storage, 1, 50, true)).toFixed(2)}`);
+    console.log(`round trips per saved event, addressable, batch of 100: ${(await roundTrips(storage, 100, 5, true)).toFixed(3)}`);
     console.log(`events/s, 1 writer, batches of 1:    ${(await throughput(storage, 1, 300, 1)).toFixed(0)}`);
     console.log(`events/s, 1 writer, batches of 100:  ${(await throughput(storage, 100, 3000, 1)).toFixed(0)}`);
     console.log(`events/s, 4 writers, batches of 100: ${(await throughput(storage, 100, 4000, 4)).toFixed(0)}`);
+    console.log(`events/s, addressable, 1 writer, batches of 100: ${(await throughput(storage, 100, 2000, 1, true)).toFixed(0)}`);
     const t0 = performance.now();
     const got = await storage.events.query([{ kinds: [445], tags: { h: ['group-3'] }, limit: 100 }]);
     console.log(`query #h + kind, limit 100: ${got.length} events in ${(performance.now() - t0).toFixed(0)} ms`);

@@ -83,3 +83,18 @@ export async function stopEmulator(child: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+/**
+ * Starts the emulator on a free port. Another process can take the port between the check and
+ * java's bind (tests of several sessions run side by side), so a bind failure retries on a new port.
+ */
+export async function startEmulatorOnFreePort(jar: string, attempts = 3): Promise<{ child: ChildProcess; port: number }> {
+  for (let i = 1; ; i++) {
+    const port = await freePort();
+    try {
+      return { child: await startEmulator(jar, port), port };
+    } catch (err) {
+      if (i >= attempts || !String((err as Error).message).includes('Address already in use')) throw err;
+    }
+  }
+}

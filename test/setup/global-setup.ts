@@ -1,6 +1,6 @@
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
-import { findJar, freePort, hasJava, startEmulator, stopEmulator } from './firestore-emulator.js';
+import { findJar, hasJava, startEmulatorOnFreePort, stopEmulator } from './firestore-emulator.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,8 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('firestoreEmulatorHost', null);
     return async () => {};
   }
-  const port = await freePort();
-  const child = await startEmulator(jar, port);
+  const { child, port } = await startEmulatorOnFreePort(jar);
   project.provide('firestoreEmulatorHost', `127.0.0.1:${port}`);
   return () => stopEmulator(child);
 }

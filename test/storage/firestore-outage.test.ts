@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { openFirestoreStorage } from '../../src/storage/firestore/open.js';
 import type { Storage } from '../../src/storage/types.js';
-import { findJar, freePort, startEmulator, stopEmulator } from '../setup/firestore-emulator.js';
+import { findJar, startEmulator, startEmulatorOnFreePort, stopEmulator } from '../setup/firestore-emulator.js';
 import { identity, signed } from '../helpers.js';
 import { emulatorHost } from './firestore-env.js';
 
@@ -22,8 +22,7 @@ describe.skipIf(!emulatorHost)('Firestore backend during an outage', () => {
   let storage: Storage;
 
   beforeAll(async () => {
-    port = await freePort();
-    child = await startEmulator(jar, port);
+    ({ child, port } = await startEmulatorOnFreePort(jar));
     await warmUp(port);
     storage = await openFirestoreStorage({
       projectId: 'outage',

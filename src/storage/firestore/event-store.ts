@@ -7,7 +7,7 @@ import { InFlight } from './in-flight.js';
 import { queryFilters } from './event-query.js';
 import { buildQuery, QUERY_SHAPES } from './query-shapes.js';
 import { removeInTransaction } from './remove-events.js';
-import { saveInTransaction, type SaveItem, type SaveTarget } from './save-batch.js';
+import { isPlainInsert, saveAsPlainInserts, saveInTransaction, type SaveItem, type SaveTarget } from './save-batch.js';
 
 /** Tuning of the Firestore event store. */
 export type FirestoreEventStoreOptions = {
@@ -114,11 +114,16 @@ export class FirestoreEventStore implements EventStore {
   }
 
   /**
-   * One transaction for the chunk. When the backend refuses the commit itself (not a transient
+   * Plain inserts first try one blind batch of create() (one round trip); anything else, or a batch
+   * that hit an existing id, runs as one transaction (a read, then a commit). When the backend refuses the commit itself (not a transient
    * failure), the items are retried one by one so that a single bad item fails alone, as in SQLite.
    */
   private async saveChunk(items: SaveItem[]): Promise<SaveResult[]> {
     try {
+      if (isPlainInsert(items)) {
+        const inserted = await withTimeout(saveAsPlainInserts(this.target, items), this.timeoutMs, 'save', this.inFlight);
+        if (inserted) return inserted;
+      }
       return await withTimeout(saveInTransaction(this.target, items), this.timeoutMs, 'save', this.inFlight);
     } catch (err) {
       const error = toStorageError(err);

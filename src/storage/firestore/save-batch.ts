@@ -175,3 +175,33 @@ export async function saveInTransaction(target: SaveTarget, items: SaveItem[]): 
     return results;
   });
 }
+
+// gRPC code of a create() whose document exists: a duplicate or a tombstone.
+const ALREADY_EXISTS = 6;
+
+/** True when no item needs a read to be decided, unless its id is taken: regular kinds, no deletion, distinct ids. */
+export function isPlainInsert(items: SaveItem[]): boolean {
+  const ids = new Set<string>();
+  for (const { event, deletion } of items) {
+    if (deletion || kindClass(event.kind) !== 'regular' || ids.has(event.id)) return false;
+    ids.add(event.id);
+  }
+  return true;
+}
+
+/**
+ * The fast path for plain inserts: one atomic batch of create() calls, a single commit with no
+ * read. Resolves to undefined when an id is already taken (a duplicate or a tombstone), so the
+ * caller decides the chunk again in a transaction, which tells those apart. Throws on other errors.
+ */
+export async function saveAsPlainInserts(target: SaveTarget, items: SaveItem[]): Promise<SaveResult[] | undefined> {
+  const batch = target.events.firestore.batch();
+  for (const { event } of items) batch.create(target.events.doc(event.id), toEventDoc(event, target.instance));
+  try {
+    await batch.commit();
+  } catch (err) {
+    if ((err as { code?: unknown }).code === ALREADY_EXISTS) return undefined;
+    throw err;
+  }
+  return items.map(() => ({ status: 'saved' }));
+}
