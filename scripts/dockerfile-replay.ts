@@ -5,8 +5,9 @@
  *
  * It understands only the forms our Dockerfile uses, and refuses anything else, so a new kind of
  * step cannot slip past the smoke test unreplayed:
- *   RUN  parts joined by `&&`: `npm …` (run), `apt-get …` and `rm -rf /var/lib/apt/lists/*`
- *        (skipped: the host's toolchain stands in), `mkdir -p /abs`, `chown user:group /abs`.
+ *   RUN  parts joined by `&&`: `npm …` (run), `apt-get …`, `rm -rf /var/lib/apt/lists/*` and
+ *        `npm cache clean` (skipped: the host's toolchain and npm cache stand in; cleaning would empty
+ *        the machine's shared cache), `mkdir -p /abs`, `chown user:group /abs`.
  *   COPY [--from=stage] src… dest, from the build context filtered by .dockerignore.
  */
 import { execFileSync } from 'node:child_process';
@@ -222,7 +223,9 @@ class Replayer {
     for (const part of args.split('&&').map((p) => p.trim())) {
       const words = splitWords(part);
       const [cmd, ...rest] = words;
-      if (cmd === 'apt-get' || part === 'rm -rf /var/lib/apt/lists/*') {
+      // npm cache clean would empty this machine's cache (shared by every npm here), not a stage's:
+      // it only trims the image, so it is recorded and skipped like apt-get.
+      if (cmd === 'apt-get' || part === 'rm -rf /var/lib/apt/lists/*' || part.startsWith('npm cache clean')) {
         this.skipped.push(part);
       } else if (cmd === 'npm') {
         this.opts.log?.(`[${this.current.name}] ${part}`);
