@@ -1,5 +1,6 @@
 // Benchmark 5: connections — N idle authenticated connections held open; the relay's RSS before and after,
 // and RSS per connection. Each relay-side socket counts against the relay's `ulimit -n`, each client socket against ours.
+import { readFileSync } from 'node:fs';
 import { BenchClient } from './lib/client.js';
 import { startRelayProcess } from './lib/relay-process.js';
 import { benchIdentity } from './lib/sign.js';
@@ -8,8 +9,17 @@ import { int, type Row } from './lib/stats.js';
 const IDENTITIES = 50;
 const CONNECT_CONCURRENCY = 100;
 
-/** `npm run bench -- connections [count]` (default 10,000). */
+/** The soft limit on open files of this process (the relay child inherits it), from /proc. */
+function openFileLimit(): number {
+  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+  return Number(line?.split(/\s+/)[3] ?? Number.POSITIVE_INFINITY);
+}
+
+/** `npm run bench -- connections [count]` (default 10,000). Needs `ulimit -n` above count + ~100 (raise it in the shell first). */
 export async function runConnections(n: number): Promise<Row[]> {
+  const limit = openFileLimit();
+  // A process cannot raise its own hard limit: say so instead of failing half-way through.
+  if (limit < n + 200) throw new Error(`connections: ulimit -n is ${limit}; run \`ulimit -n ${n + 1000}\` (as root if above the hard limit) first`);
   const who = Array.from({ length: IDENTITIES }, (_, i) => benchIdentity(`conn-${i}`));
   const relay = await startRelayProcess({ config: { auth: { required: true, allowlist: who.map((w) => w.pubkey) } } });
   const clients: BenchClient[] = [];
