@@ -25,6 +25,7 @@ import { authMetrics } from './auth/metrics.js';
 import { authEventChecker } from './auth/nip42.js';
 import { relayHttpUrl } from './auth/nip98.js';
 import { httpAuthenticator, nip86Plugin } from './http/nip86.js';
+import { keepRawJsonBodies } from './http/raw-body.js';
 import { registerAccessPolicies } from './relay/policies/auth.js';
 import { createVerifier } from './verify/pool.js';
 import { loadRelayConfig } from './cli/load-relay-config.js';
@@ -129,6 +130,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     bodyLimit: config.limits.max_message_bytes,
     ...httpTimeouts(config.server.http_request_timeout_seconds * 1000),
   });
+  keepRawJsonBodies(app);
   await app.register(rateLimit, {
     max: config.rate_limits.http_per_minute || Number.MAX_SAFE_INTEGER,
     timeWindow: 60_000,
@@ -156,7 +158,9 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     clientIp: (req) => clientIp(req, config.server.trust_proxy),
     refuseConnection: (ip) => {
       const max = config.rate_limits.connections_per_ip;
-      return max > 0 && sessions.countForIp(ip) >= max ? 'too many connections from this address' : undefined;
+      if (max === 0 || sessions.countForIp(ip) < max) return undefined;
+      authCounters.rateLimited.inc({ scope: 'connection' });
+      return 'too many connections from this address';
     },
   });
   let closing = false;

@@ -17,6 +17,7 @@ async function checkAuth(ctx: RelayContext, session: Session, raw: unknown): Pro
   }
   const problem = ctx.checkAuthEvent(markVerified(ev), session.challenge);
   if (problem) return reason('auth-required', problem);
+  if (ctx.access.isBanned(ev.pubkey)) return reason('restricted', 'this pubkey is banned on this relay');
   if (ctx.config.auth.required && !ctx.access.isAllowed(ev.pubkey)) {
     return reason('restricted', 'this pubkey is not allowed on this relay');
   }

@@ -11,6 +11,8 @@ import type { Writer } from './writer.js';
 /** Who may use the relay (NIP-42 + allowlist). The auth module's AccessControl implements it. */
 export interface AccessPolicy {
   isAllowed(pubkey: string): boolean;
+  /** Banned pubkeys may not authenticate at all, whether or not auth is required. */
+  isBanned(pubkey: string): boolean;
 }
 
 /** Checks a NIP-42 AUTH event against the session's challenge; a reason text when it fails. */

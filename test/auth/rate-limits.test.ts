@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { authMetrics } from '../../src/auth/metrics.js';
 import type { SessionContext } from '../../src/relay/hooks.js';
-import { ConnectionCounter, limitEvents, limitFilters, TokenBucket, type RateLimitConfig } from '../../src/relay/policies/rate-limits.js';
+import { limitEvents, limitFilters, TokenBucket, type RateLimitConfig } from '../../src/relay/policies/rate-limits.js';
 import { identity, signed } from '../helpers.js';
 
 const limits: RateLimitConfig = {
@@ -95,7 +95,7 @@ describe('limitEvents', () => {
   });
 });
 
-describe('limitFilters and ConnectionCounter', () => {
+describe('limitFilters', () => {
   it('limits REQ/COUNT per connection', async () => {
     const policy = limitFilters(limits, { clock: () => 0 });
     const c = ctx('5.5.5.5');
@@ -105,17 +105,5 @@ describe('limitFilters and ConnectionCounter', () => {
       false,
     ]);
     expect((await policy(ctx('5.5.5.6'), [{}], 'REQ')).ok).toBe(true);
-  });
-
-  it('counts open connections per IP and forgets closed ones', () => {
-    const counter = new ConnectionCounter(2);
-    expect([counter.open('ip'), counter.open('ip'), counter.open('ip')]).toEqual([true, true, false]);
-    expect(counter.count('ip')).toBe(2);
-    counter.close('ip');
-    expect(counter.open('ip')).toBe(true);
-    counter.close('ip');
-    counter.close('ip');
-    expect(counter.count('ip')).toBe(0);
-    expect(new ConnectionCounter(0).open('x')).toBe(true);
   });
 });
