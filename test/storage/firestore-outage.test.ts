@@ -62,12 +62,15 @@ describe.skipIf(!emulatorHost)('Firestore backend during an outage', () => {
     }
     expect(healthy).toBe(true);
     // The restarted emulator starts empty; the events refused during the outage can be sent again.
-    // A client retries refused events; the first transaction on a cold emulator JVM can still miss the deadline.
+    // A client retries refused events; the first commit on a cold emulator JVM can still miss the deadline.
     let statuses: string[] = [];
     for (const until = Date.now() + 60_000; !(statuses.length > 0 && !statuses.includes('error')) && Date.now() < until; ) {
       statuses = (await storage.events.saveBatch(during.map((event) => ({ event })))).map((r) => r.status);
     }
-    expect(statuses).toEqual(['saved', 'saved']);
+    // A save answered `error` after its deadline may still commit once Firestore answers again (the
+    // driver keeps retrying it), so the client's retry may find it stored: duplicate, never lost.
+    expect(statuses).toHaveLength(2);
+    for (const status of statuses) expect(['saved', 'duplicate']).toContain(status);
     expect(await storage.events.count([{ authors: [who.pk] }])).toBe(2);
   }, 180_000);
 });
