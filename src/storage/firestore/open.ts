@@ -15,7 +15,11 @@ export type FirestoreStorageOptions = {
   databaseId: string;
   /** Put before every top-level collection name, so several relays can share one database. */
   collectionPrefix: string;
-  /** Marks the events this instance stores so its own watcher skips them. */
+  /**
+   * Marks the events this instance stores so its own watcher skips them. Without it the watcher
+   * also delivers this instance's events (the core deduplicates by id), which has one benefit: a
+   * save answered `error` after its deadline that commits later still reaches local subscribers.
+   */
   instanceId?: string;
   /** `host:port` of an emulator; otherwise the driver honours FIRESTORE_EMULATOR_HOST. */
   emulatorHost?: string;
