@@ -7,6 +7,7 @@ import { checkHttpAuth, relayWsUrl } from '../auth/nip98.js';
 import type { ReplayCache } from '../auth/replay-cache.js';
 import { shortKey } from '../config/pubkeys.js';
 import { RelayError } from '../nostr/reasons.js';
+import { rawJsonBody } from './raw-body.js';
 
 /** NIP-86 content type. */
 export const NIP86_CONTENT_TYPE = 'application/nostr+json+rpc';
@@ -134,7 +135,9 @@ export function httpAuthenticator(opts: HttpAuthenticatorOptions): (req: Fastify
   const origin = new URL(opts.relayHttpUrl).origin;
   const clock = opts.clock ?? (() => Math.floor(Date.now() / 1000));
   return async (req) => {
-    const body = rawBody(req.body);
+    // The bytes as sent when the JSON parser kept them (src/http/raw-body.ts): the payload tag hashes those.
+    const raw = rawJsonBody(req.raw);
+    const body = raw !== undefined ? Buffer.from(raw) : rawBody(req.body);
     const result = checkHttpAuth(req.headers.authorization, {
       url: `${origin}${req.url}`,
       method: req.method,
