@@ -91,13 +91,11 @@ export const coreSchema: Section = {
     ping_interval_seconds: int(30, 'Keepalive ping interval; a connection that missed the previous pong is dropped.', { min: 1, max: 3600 }),
   },
   relay_info: {
-    name: str('mls-relay', 'NIP-11 name.', { reloadable: true }),
-    description: str('A private relay for MLS-over-Nostr encrypted group messaging.', 'NIP-11 description.', {
-      reloadable: true,
-    }),
-    contact: str('', 'NIP-11 contact.', { reloadable: true }),
-    pubkey: str('', 'NIP-11 operator pubkey (hex).', { reloadable: true }),
-    icon: str('', 'NIP-11 icon URL.', { reloadable: true }),
+    name: str('mls-relay', 'NIP-11 name.'),
+    description: str('A private relay for MLS-over-Nostr encrypted group messaging.', 'NIP-11 description.'),
+    contact: str('', 'NIP-11 contact.'),
+    pubkey: str('', 'NIP-11 operator pubkey (hex).'),
+    icon: str('', 'NIP-11 icon URL.'),
   },
   auth: {
     required: bool(true, 'Reads and writes need an authenticated, allowlisted pubkey (NIP-42).', {
@@ -115,16 +113,12 @@ export const coreSchema: Section = {
     auth_timeout_seconds: int(60, 'When auth is required, a connection not authenticated after this long is closed (0: never).'),
   },
   rate_limits: {
-    events_per_minute: int(600, 'Events per minute per authenticated pubkey (0: unlimited).', { reloadable: true }),
-    events_per_minute_per_ip: int(1200, 'Events per minute per IP (0: unlimited).', { reloadable: true }),
-    group_messages_per_minute: int(300, 'Kind 445 events per minute per authenticated pubkey (0: unlimited).', {
-      reloadable: true,
-    }),
-    keypackages_per_hour: int(100, 'KeyPackage events (443, 30443) per hour per authenticated pubkey (0: unlimited).', {
-      reloadable: true,
-    }),
-    reqs_per_minute: int(600, 'REQ and COUNT per minute per connection (0: unlimited).', { reloadable: true }),
-    connections_per_ip: int(100, 'Open WebSocket connections per IP (0: unlimited).', { reloadable: true }),
+    events_per_minute: int(600, 'Events per minute per authenticated pubkey (0: unlimited).'),
+    events_per_minute_per_ip: int(1200, 'Events per minute per IP (0: unlimited).'),
+    group_messages_per_minute: int(300, 'Kind 445 events per minute per authenticated pubkey (0: unlimited).'),
+    keypackages_per_hour: int(100, 'KeyPackage events (443, 30443) per hour per authenticated pubkey (0: unlimited).'),
+    reqs_per_minute: int(600, 'REQ and COUNT per minute per connection (0: unlimited).'),
+    connections_per_ip: int(100, 'Open WebSocket connections per IP (0: unlimited).'),
     http_per_minute: int(300, 'HTTP API requests per minute per IP (0: unlimited).'),
   },
   extensions: {
@@ -139,7 +133,6 @@ export const coreSchema: Section = {
     level: str('info', 'pino log level.', {
       oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
       env: 'LOG_LEVEL',
-      reloadable: true,
     }),
   },
   metrics: {
