@@ -2,7 +2,7 @@
 // (started here unless FIRESTORE_EMULATOR_HOST is set). The emulator is one local Java process, not Firestore:
 // its speed says little about production, so the Firestore RPCs per event are reported too.
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VerifiedEvent } from '../src/nostr/event.js';
@@ -60,6 +60,7 @@ export async function runFirestore(size: number): Promise<Row[]> {
       who,
     );
     const rpcs = Number(readFileSync(rpcFile, 'utf8'));
+    rmSync(rpcFile, { force: true });
     rows.push(
       { bench: 'firestore', what: `ingest on the emulator, ${CONNS} auth'd connections, ${int(size)} events (mix as sqlite)`, result: `${int(r.perSecond)} events/s` },
       { bench: 'firestore', what: 'ingest OK latency p50 / p99', result: `${r.p50.toFixed(0)} / ${r.p99.toFixed(0)} ms` },

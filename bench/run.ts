@@ -18,7 +18,7 @@ const BENCHES: Record<string, Bench> = {
   fanout: { run: runFanout, defaultSize: 100, what: 'fanout (events per subscriber count)' },
   queries: { run: runQueries, defaultSize: 1_000_000, what: 'queries (events in the store)' },
   connections: { run: runConnections, defaultSize: 10_000, what: 'connections (idle connections)' },
-  firestore: { run: runFirestore, defaultSize: 5_000, what: 'firestore emulator: ingest and queries (events)' },
+  firestore: { run: runFirestore, defaultSize: 1_000, what: 'firestore emulator: ingest and queries (events)' },
 };
 
 async function main(): Promise<void> {
