@@ -11,7 +11,6 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +18,7 @@ import WebSocket from 'ws';
 import { Relay, useWebSocketImplementation } from 'nostr-tools/relay';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
 import { replayDockerfile, type ReplayedImage } from './dockerfile-replay.js';
+import { freePort } from '../test/setup/firestore-emulator.js';
 
 useWebSocketImplementation(WebSocket);
 
@@ -44,17 +44,6 @@ export type SmokeReport = {
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // The public URL the relay claims (NIP-42 relay tag); independent of the bound port.
 const RELAY_URL = 'wss://relay.smoke.test';
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? res(addr.port) : rej(new Error('no port'))));
-    });
-  });
-}
 
 /** The environment RUN steps see: this machine's (PATH, HOME, proxies) minus anything a test runner or npm put there. */
 function buildEnv(): NodeJS.ProcessEnv {

@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { Relay, useWebSocketImplementation } from 'nostr-tools/relay';
 import { finalizeEvent } from 'nostr-tools/pure';
 import { loadRelayConfig } from '../src/cli/load-relay-config.js';
+import { mergeConfigInput } from '../src/config/load.js';
 import type { RelayConfig } from '../src/config/types.js';
 import { startRelay, type RelayServer } from '../src/server.js';
 import type { Identity } from './helpers.js';
@@ -15,18 +16,6 @@ useWebSocketImplementation(WebSocket);
 
 /** The public URL test relays claim (NIP-42 relay tag, NIP-98 u); independent of the bound port. */
 export const TEST_RELAY_URL = 'ws://relay.test';
-
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const cur = out[k];
-    out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur)
-        ? merge(cur as Record<string, unknown>, v as Record<string, unknown>)
-        : v;
-  }
-  return out;
-}
 
 /** A relay started for a test, on an ephemeral port with its own SQLite file. */
 export type TestRelay = {
@@ -55,7 +44,7 @@ export async function startTestRelay(opts: TestRelayOptions = {}): Promise<TestR
     auth: { required: false },
     logging: { level: 'silent' },
   };
-  const config = loadRelayConfig({ file: opts.file ?? null, env: opts.env ?? {}, overrides: merge(base, opts.overrides ?? {}) });
+  const config = loadRelayConfig({ file: opts.file ?? null, env: opts.env ?? {}, overrides: mergeConfigInput(base, opts.overrides ?? {}) });
   const server = await startRelay(config, { logger: pino({ level: 'silent' }) });
   const relay: TestRelay = {
     server,

@@ -62,13 +62,14 @@ export type LoadOptions = {
   overrides?: Record<string, unknown>;
 };
 
-function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+/** Deep-merges TOML-shaped tables: `over` wins, tables merge, arrays are replaced. */
+export function mergeConfigInput(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out = { ...base };
   for (const [k, v] of Object.entries(over)) {
     const cur = out[k];
     out[k] =
       v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur)
-        ? merge(cur as Record<string, unknown>, v as Record<string, unknown>)
+        ? mergeConfigInput(cur as Record<string, unknown>, v as Record<string, unknown>)
         : v;
   }
   return out;
@@ -100,7 +101,7 @@ export function loadConfig(opts: LoadOptions = {}): RelayConfig {
     }
     input = parseConfigText(text, file);
   }
-  if (opts.overrides) input = merge(input, opts.overrides);
+  if (opts.overrides) input = mergeConfigInput(input, opts.overrides);
   const schema: Section = { ...coreSchema, ...(opts.extensionSchemas ?? {}) };
   const problems: string[] = [];
   const values = walk(schema, input, '', env, problems);

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,23 +7,13 @@ import WebSocket from 'ws';
 import { finalizeEvent } from 'nostr-tools/pure';
 import { RawClient, startTestRelay, waitFor } from '../harness.js';
 import { identity, now, signed, type Identity } from '../helpers.js';
+import { freePort } from '../setup/firestore-emulator.js';
 
 // Cloud Run sends SIGTERM and kills the instance about 10 s later.
 const CLOUD_RUN_KILL_MS = 10_000;
 const RELAY_URL = 'wss://relay.sigterm.test';
 const CONNECTIONS = 6;
 const EVENTS_PER_CONNECTION = 150;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** The relay as production runs it: its own process, config from a TOML file, SQLite on disk. */
 function startRelayProcess(configFile: string): ChildProcess {

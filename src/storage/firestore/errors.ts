@@ -1,4 +1,5 @@
-import { RelayError } from '../../nostr/reasons.js';
+import type { RelayError } from '../../nostr/reasons.js';
+import { storageError } from '../storage-error.js';
 import type { InFlight } from './in-flight.js';
 
 // gRPC status codes the driver reports in `err.code`.
@@ -32,16 +33,9 @@ function fixedMessage(code: unknown): string {
   }
 }
 
-/**
- * Turns a driver error into a RelayError with a fixed `error:` message chosen by the gRPC code
- * (never the driver's text, which can name paths and hosts). The original is kept as `cause` for logs.
- */
+/** A RelayError with a fixed message chosen by the gRPC code; see storageError. */
 export function toStorageError(err: unknown): RelayError {
-  if (err instanceof RelayError) return err;
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  const mapped = new RelayError('error', fixedMessage(code));
-  Object.defineProperty(mapped, 'cause', { value: err, enumerable: false });
-  return mapped;
+  return storageError(err, fixedMessage);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { serializeEvent } from '../../nostr/frames.js';
 import { Timestamp, FieldValue } from '@google-cloud/firestore';
 import { firstTagValue, type NostrEvent } from '../../nostr/event.js';
 
@@ -63,15 +64,7 @@ export function toEventDoc(ev: NostrEvent, instance: string | undefined): EventD
     created_at: ev.created_at,
     d: firstTagValue(ev, 'd') ?? '',
     tag_keys: tagKeysOf(ev),
-    raw: JSON.stringify({
-      id: ev.id,
-      pubkey: ev.pubkey,
-      created_at: ev.created_at,
-      kind: ev.kind,
-      tags: ev.tags,
-      content: ev.content,
-      sig: ev.sig,
-    }),
+    raw: serializeEvent(ev),
     stored_at: FieldValue.serverTimestamp(),
   };
   const exp = expirationOf(ev);

@@ -1,4 +1,5 @@
-import { RelayError } from '../../nostr/reasons.js';
+import type { RelayError } from '../../nostr/reasons.js';
+import { storageError } from '../storage-error.js';
 
 function fixedMessage(code: unknown): string {
   if (typeof code !== 'string') return 'storage failed';
@@ -10,15 +11,7 @@ function fixedMessage(code: unknown): string {
   return 'storage failed';
 }
 
-/**
- * Turns a driver (or any unexpected) error into a RelayError with a fixed `error:` message chosen
- * by the SQLite result code, never the driver's text (which can name files). The original is kept
- * as a non-enumerable `cause` for the logs.
- */
+/** A RelayError with a fixed message chosen by the SQLite result code; see storageError. */
 export function toStorageError(err: unknown): RelayError {
-  if (err instanceof RelayError) return err;
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
-  const mapped = new RelayError('error', fixedMessage(code));
-  Object.defineProperty(mapped, 'cause', { value: err, enumerable: false });
-  return mapped;
+  return storageError(err, fixedMessage);
 }

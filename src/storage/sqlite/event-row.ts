@@ -1,3 +1,4 @@
+import { serializeEvent } from '../../nostr/frames.js';
 import { firstTagValue, type NostrEvent } from '../../nostr/event.js';
 import { kindClass } from '../../nostr/kinds.js';
 
@@ -45,14 +46,4 @@ export function indexedTags(ev: Pick<NostrEvent, 'tags'>): [string, string][] {
 }
 
 /** The JSON stored in `raw`: exactly the NIP-01 fields, so no extra property of the object leaks into reads. */
-export function rawJson(ev: NostrEvent): string {
-  return JSON.stringify({
-    id: ev.id,
-    pubkey: ev.pubkey,
-    created_at: ev.created_at,
-    kind: ev.kind,
-    tags: ev.tags,
-    content: ev.content,
-    sig: ev.sig,
-  });
-}
+export const rawJson: (ev: NostrEvent) => string = serializeEvent;
