@@ -79,8 +79,9 @@ async function importEvents(store: EventStore, file?: string): Promise<{ saved: 
       continue;
     }
     batch.push(ev as NostrEvent);
+    // Counted when read; the batch is committed every 500 lines and at the end.
+    progress('read', counts.saved + counts.skipped + batch.length, started);
     if (batch.length >= 500) await flush();
-    progress('imported', counts.saved + counts.skipped, started);
   }
   if (batch.length > 0) await flush();
   progress('imported', counts.saved + counts.skipped, started, true);
