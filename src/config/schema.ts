@@ -83,6 +83,9 @@ export const coreSchema: Section = {
     max_filter_values: int(1000, 'Values per filter field (ids, authors, kinds, #x).', { min: 1 }),
     max_event_tags: int(2000, 'Tags per event.', { min: 1 }),
     max_content_bytes: int(1048576, 'Bytes of an event content.', { min: 1 }),
+    max_tag_bytes: int(65536, 'Bytes of all tag values of an event together (keeps an event within a Firestore document).', {
+      min: 1,
+    }),
     max_subid_length: int(64, 'Characters of a subscription id.', { min: 1, max: 1024 }),
     created_at_past_seconds: int(94608000, 'How far in the past created_at may be (seconds).'),
     created_at_future_seconds: int(900, 'How far in the future created_at may be (seconds).'),

@@ -22,6 +22,7 @@ export type RelayConfig = {
     readonly max_filter_values: number;
     readonly max_event_tags: number;
     readonly max_content_bytes: number;
+    readonly max_tag_bytes: number;
     readonly max_subid_length: number;
     readonly created_at_past_seconds: number;
     readonly created_at_future_seconds: number;

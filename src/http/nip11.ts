@@ -39,6 +39,7 @@ export function relayInfo(config: RelayConfig, contributions: Record<string, unk
       max_subid_length: l.max_subid_length,
       max_event_tags: l.max_event_tags,
       max_content_length: l.max_content_bytes,
+      max_tag_bytes: l.max_tag_bytes,
       created_at_lower_limit: l.created_at_past_seconds,
       created_at_upper_limit: l.created_at_future_seconds,
       auth_required: config.auth.required,

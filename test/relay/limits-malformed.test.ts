@@ -5,7 +5,7 @@ import { identity, now, signed } from '../helpers.js';
 let relay: TestRelay;
 beforeAll(async () => {
   relay = await startTestRelay({
-    overrides: { limits: { max_subscriptions: 3, max_filters: 2, max_event_tags: 5, max_message_bytes: 4096, max_limit: 10 } },
+    overrides: { limits: { max_subscriptions: 3, max_filters: 2, max_event_tags: 5, max_tag_bytes: 2048, max_message_bytes: 4096, max_limit: 10 } },
   });
 });
 afterAll(async () => {
@@ -39,6 +39,8 @@ describe('malformed frames and limits', () => {
     const who = identity();
     const manyTags = signed(who, { tags: Array.from({ length: 6 }, (_, i) => ['t', String(i)]) });
     expect((await c.publish(manyTags))[3]).toMatch(/^invalid: too many tags/);
+    const bigTag = signed(who, { tags: [['t', 'x'.repeat(3000)]] });
+    expect((await c.publish(bigTag))[3]).toMatch(/^invalid: tags are larger than 2048 bytes/);
     const future = signed(who, { created_at: now() + 3600 });
     expect((await c.publish(future))[3]).toMatch(/^invalid: created_at is more than 900s in the future/);
     const ancient = signed(who, { created_at: 1000 });

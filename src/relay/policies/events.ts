@@ -5,10 +5,24 @@ import type { RejectEvent } from '../hooks.js';
 
 const encoder = new TextEncoder();
 
-/** Refuses events with more than `maxTags` tags or content above `maxContentBytes` (UTF-8). */
-export function rejectLargeEvents(maxTags: number, maxContentBytes: number): RejectEvent {
+/** UTF-8 bytes of all tag items; exact only when the cheap bound (3 bytes per UTF-16 unit) passes `limit`. */
+function tagBytes(tags: string[][], limit: number): number {
+  let bound = 0;
+  for (const tag of tags) for (const item of tag) bound += item.length * 3;
+  if (bound <= limit) return bound;
+  let exact = 0;
+  for (const tag of tags) for (const item of tag) exact += encoder.encode(item).length;
+  return exact;
+}
+
+/**
+ * Refuses events with more than `maxTags` tags, content above `maxContentBytes`, or tag values
+ * above `maxTagBytes` altogether (UTF-8).
+ */
+export function rejectLargeEvents(maxTags: number, maxContentBytes: number, maxTagBytes = Infinity): RejectEvent {
   return (_ctx, ev) => {
     if (ev.tags.length > maxTags) return reject('invalid', `too many tags (${ev.tags.length} > ${maxTags})`);
+    if (tagBytes(ev.tags, maxTagBytes) > maxTagBytes) return reject('invalid', `tags are larger than ${maxTagBytes} bytes`);
     // Cheap bound first: a JS string of n UTF-16 units encodes to at most 3n bytes.
     if (ev.content.length * 3 > maxContentBytes && encoder.encode(ev.content).length > maxContentBytes) {
       return reject('invalid', `content is larger than ${maxContentBytes} bytes`);

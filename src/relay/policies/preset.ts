@@ -7,7 +7,7 @@ export function registerCorePolicies(hooks: RelayHooks, config: RelayConfig): vo
   const l = config.limits;
   hooks.rejectEvent.push(
     rejectAuthEventsAsEvents(),
-    rejectLargeEvents(l.max_event_tags, l.max_content_bytes),
+    rejectLargeEvents(l.max_event_tags, l.max_content_bytes, l.max_tag_bytes),
     rejectOutOfRangeTimestamps(l.created_at_past_seconds, l.created_at_future_seconds),
     rejectExpired(),
   );
