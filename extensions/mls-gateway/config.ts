@@ -1,12 +1,4 @@
-import type { Field, Section } from '../../src/config/schema-dsl.js';
-
-const int = (d: number, description: string, extra: Partial<Field> = {}): Field => ({
-  type: 'integer',
-  default: d,
-  description,
-  min: 0,
-  ...extra,
-});
+import { int, type Field, type Section } from '../../src/config/schema-dsl.js';
 
 /** The `[mls_gateway]` config section: keys, types, defaults. */
 export const mlsGatewaySchema: Section = {

@@ -18,6 +18,31 @@ export type Field = {
 /** A section maps keys to fields or nested sections. */
 export type Section = { [key: string]: Field | Section };
 
+/** A string field. */
+export const str = (d: string, description: string, extra: Partial<Field> = {}): Field => ({
+  type: 'string',
+  default: d,
+  description,
+  ...extra,
+});
+
+/** A non-negative integer field (override `min` in `extra`). */
+export const int = (d: number, description: string, extra: Partial<Field> = {}): Field => ({
+  type: 'integer',
+  default: d,
+  description,
+  min: 0,
+  ...extra,
+});
+
+/** A boolean field. */
+export const bool = (d: boolean, description: string, extra: Partial<Field> = {}): Field => ({
+  type: 'boolean',
+  default: d,
+  description,
+  ...extra,
+});
+
 export function isField(node: Field | Section): node is Field {
   return typeof (node as Field).type === 'string' && 'description' in node;
 }

@@ -1,26 +1,7 @@
-import type { Field, Section } from './schema-dsl.js';
+import { bool, int, str, type Field, type Section } from './schema-dsl.js';
 import { isPubkeyRef } from './pubkeys.js';
 import { AUTO_BACKEND, BACKEND_NAMES } from '../verify/backend-names.js';
 
-const str = (d: string, description: string, extra: Partial<Field> = {}): Field => ({
-  type: 'string',
-  default: d,
-  description,
-  ...extra,
-});
-const int = (d: number, description: string, extra: Partial<Field> = {}): Field => ({
-  type: 'integer',
-  default: d,
-  description,
-  min: 0,
-  ...extra,
-});
-const bool = (d: boolean, description: string, extra: Partial<Field> = {}): Field => ({
-  type: 'boolean',
-  default: d,
-  description,
-  ...extra,
-});
 const pubkeys = (description: string, extra: Partial<Field> = {}): Field => ({
   type: 'string[]',
   default: [],
