@@ -180,7 +180,9 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
       })
     : undefined;
   if (config.auth.required && config.auth.allowlist.length === 0 && config.auth.admin_pubkeys.length === 0) {
-    logger.warn('auth.required is on and the config allowlist is empty: only pubkeys allowed through NIP-86 may use the relay');
+    logger.warn(
+      'auth.required is on and the config allowlist is empty: only pubkeys allowed through NIP-86 may use the relay (add one with `npm run relay -- allowlist add <npub|hex>`)',
+    );
   }
 
   const maintenance = setInterval(() => {
