@@ -16,9 +16,8 @@ export type KEYPACKAGE_REQUEST_KIND = typeof KEYPACKAGE_REQUEST_KIND;
 /** Roster / policy operation (predecessor), admin-signed. */
 export const ROSTER_KIND = 450;
 export type ROSTER_KIND = typeof ROSTER_KIND;
-/** NIP-59 gift wrap. */
-export const GIFT_WRAP_KIND = 1059;
-export type GIFT_WRAP_KIND = typeof GIFT_WRAP_KIND;
+/** NIP-59 gift wrap: the core's constant. */
+export { GIFT_WRAP_KIND } from '../../src/nostr/kinds.js';
 /** MLS KeyPackage, current Marmot dialect (addressable by `d` slot). */
 export const KEYPACKAGE_KIND = 30443;
 export type KEYPACKAGE_KIND = typeof KEYPACKAGE_KIND;

@@ -1,5 +1,6 @@
 import type { NostrEvent } from '../../../src/nostr/event.js';
-import { COLLECTIONS, timeKey, type TrackedEvent } from '../collections.js';
+import { COLLECTIONS, type TrackedEvent } from '../collections.js';
+import { drainDueEntries, expiryIndexKey } from '../expiry-index.js';
 import type { GatewayContext } from '../context.js';
 import { KEYPACKAGE_KIND } from '../kinds.js';
 import type { KeyPackageInfo } from './keypackage-memo.js';
@@ -29,7 +30,7 @@ export function availablePackages(dir: OwnerDirectory | undefined, now: number):
 }
 
 const expiryKey = (p: Pick<DirectoryEntry, 'expiresAt' | 'id'>, owner: string): string =>
-  `${timeKey(p.expiresAt)}:${owner}:${p.id}`;
+  expiryIndexKey(p.expiresAt, owner, p.id);
 
 function byAge(a: DirectoryEntry, b: DirectoryEntry): number {
   return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
@@ -109,25 +110,17 @@ export async function removeKeyPackages(
 
 /** Purges KeyPackages whose lifetime ended, from the directory and the event store. Returns how many. */
 export async function purgeExpiredKeyPackages(ctx: GatewayContext, now: number, batch = 200): Promise<number> {
-  let purged = 0;
-  for (;;) {
-    const due = await ctx.kv.list<object>(COLLECTIONS.keyPackageExpiry, { limit: batch });
-    let done = due.length < batch;
-    for (const { key } of due) {
-      const [exp, owner, id] = key.split(':');
-      if (Number(exp) > now) {
-        done = true;
-        break;
-      }
-      if (owner && id) {
-        await removeKeyPackages(ctx, owner, [id]);
-        await ctx.events.remove([id]);
-        purged += 1;
-      }
-      await ctx.kv.delete(COLLECTIONS.keyPackageExpiry, key);
-    }
-    if (done) return purged;
-  }
+  return drainDueEntries(
+    ctx.kv,
+    COLLECTIONS.keyPackageExpiry,
+    now,
+    async (owner, id) => {
+      await removeKeyPackages(ctx, owner, [id]);
+      await ctx.events.remove([id]);
+      return 1;
+    },
+    batch,
+  );
 }
 
 /** Counts owners whose available pool is below `low_pool_threshold` and sets the gauge. Returns the count. */

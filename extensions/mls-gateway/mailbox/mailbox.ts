@@ -1,12 +1,13 @@
 import { tagValues, type NostrEvent } from '../../../src/nostr/event.js';
-import { COLLECTIONS, timeKey, type TrackedEvent } from '../collections.js';
+import { COLLECTIONS, type TrackedEvent } from '../collections.js';
+import { drainDueEntries, expiryIndexKey } from '../expiry-index.js';
 import type { GatewayContext } from '../context.js';
 
 /** An undelivered gift wrap or Noise DM waiting for its recipient. */
 export type MailboxEntry = { id: string; kind: number; createdAt: number; receivedAt: number; expiresAt: number };
 
 const mailKey = (recipient: string, id: string): string => `${recipient}:${id}`;
-const expiryKey = (expiresAt: number, recipient: string, id: string): string => `${timeKey(expiresAt)}:${recipient}:${id}`;
+const expiryKey = expiryIndexKey;
 
 /** Files a stored 1059/446 for each `p` recipient until acknowledged or `welcome_ttl`. */
 export async function fileInMailbox(ctx: GatewayContext, ev: NostrEvent): Promise<void> {
@@ -52,22 +53,14 @@ export async function forgetMail(ctx: GatewayContext, id: string, tracked: Extra
  * store. Returns how many events were removed.
  */
 export async function purgeUndelivered(ctx: GatewayContext, now: number, batch = 200): Promise<number> {
-  let purged = 0;
-  for (;;) {
-    const due = await ctx.kv.list<object>(COLLECTIONS.mailboxExpiry, { limit: batch });
-    let done = due.length < batch;
-    for (const { key } of due) {
-      const [exp, recipient, id] = key.split(':');
-      if (Number(exp) > now) {
-        done = true;
-        break;
-      }
-      if (recipient && id) {
-        await ctx.kv.delete(COLLECTIONS.mailbox, mailKey(recipient, id));
-        purged += await ctx.events.remove([id]);
-      }
-      await ctx.kv.delete(COLLECTIONS.mailboxExpiry, key);
-    }
-    if (done) return purged;
-  }
+  return drainDueEntries(
+    ctx.kv,
+    COLLECTIONS.mailboxExpiry,
+    now,
+    async (recipient, id) => {
+      await ctx.kv.delete(COLLECTIONS.mailbox, mailKey(recipient, id));
+      return ctx.events.remove([id]);
+    },
+    batch,
+  );
 }
