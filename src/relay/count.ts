@@ -1,8 +1,8 @@
 import { isEmptyFilter } from '../nostr/filter.js';
-import { closedFrame, countFrame, noticeFrame } from '../nostr/frames.js';
+import { closedFrame, countFrame } from '../nostr/frames.js';
 import { reason } from '../nostr/reasons.js';
 import type { RelayContext } from './context.js';
-import { checkSubId, prepareFilters } from './filters.js';
+import { openRequest } from './filters.js';
 import type { Session } from './session.js';
 
 /** The most events COUNT looks at when a read gate applies (the count is then a lower bound). */
@@ -13,24 +13,16 @@ export const MAX_GATED_COUNT_SCAN = 100_000;
  * the readable ones are counted: a count must not reveal what a REQ would not.
  */
 export async function handleCount(ctx: RelayContext, session: Session, subId: unknown, rawFilters: unknown[]): Promise<void> {
-  ctx.metrics.reqTotal.inc({ verb: 'COUNT' });
-  const badId = checkSubId(subId, ctx.config.limits.max_subid_length);
-  if (badId) {
-    session.send(noticeFrame(`invalid: ${badId}`));
-    return;
-  }
-  const id = subId as string;
-  const prepared = await prepareFilters(ctx, session, rawFilters, 'COUNT');
-  if (!Array.isArray(prepared)) {
-    session.send(closedFrame(id, prepared));
-    return;
-  }
-  const filters = prepared.filter((f) => !isEmptyFilter(f));
+  const request = await openRequest(ctx, session, subId, rawFilters, 'COUNT');
+  if (!request) return;
+  const { id } = request;
+  const filters = request.filters.filter((f) => !isEmptyFilter(f));
   const end = ctx.metrics.storeOpDuration.startTimer({ op: 'count' });
   try {
     let n = 0;
-    if (filters.length === 0) n = 0;
-    else if (ctx.gate.mayGate(filters)) {
+    if (filters.length === 0) {
+      // nothing can match
+    } else if (ctx.gate.mayGate(filters)) {
       const scan = filters.map((f) => ({ ...f, limit: Math.min(f.limit ?? MAX_GATED_COUNT_SCAN, MAX_GATED_COUNT_SCAN) }));
       for (const ev of await ctx.store.query(scan)) if (ctx.gate.canRead(session, ev)) n++;
     } else {

@@ -1,4 +1,5 @@
 import { parseFilter, type Filter } from '../nostr/filter.js';
+import { closedFrame, noticeFrame } from '../nostr/frames.js';
 import { reason, type Reason } from '../nostr/reasons.js';
 import type { RelayContext } from './context.js';
 import type { Session } from './session.js';
@@ -35,4 +36,31 @@ export async function prepareFilters(
     if (!decision.ok) return decision.reason;
   }
   return filters;
+}
+
+/**
+ * The common start of REQ and COUNT: counts the request, checks the subscription id (a bad one
+ * gets a NOTICE, as there is no id to close) and prepares the filters (a refusal gets CLOSED with
+ * its prefix). Resolves to the id and filters, or undefined when the client was already answered.
+ */
+export async function openRequest(
+  ctx: RelayContext,
+  session: Session,
+  subId: unknown,
+  rawFilters: unknown[],
+  verb: 'REQ' | 'COUNT',
+): Promise<{ id: string; filters: Filter[] } | undefined> {
+  ctx.metrics.reqTotal.inc({ verb });
+  const badId = checkSubId(subId, ctx.config.limits.max_subid_length);
+  if (badId) {
+    session.send(noticeFrame(`invalid: ${badId}`));
+    return undefined;
+  }
+  const id = subId as string;
+  const filters = await prepareFilters(ctx, session, rawFilters, verb);
+  if (!Array.isArray(filters)) {
+    session.send(closedFrame(id, filters));
+    return undefined;
+  }
+  return { id, filters };
 }

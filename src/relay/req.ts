@@ -2,7 +2,7 @@ import { isEmptyFilter } from '../nostr/filter.js';
 import { closedFrame, eoseFrame, eventFrame, noticeFrame, serializeEvent } from '../nostr/frames.js';
 import { reason } from '../nostr/reasons.js';
 import type { RelayContext } from './context.js';
-import { checkSubId, prepareFilters } from './filters.js';
+import { openRequest } from './filters.js';
 import type { Session } from './session.js';
 
 /** Closes a subscription of the session (CLOSE, replacement, or a relay decision). */
@@ -21,20 +21,11 @@ export function removeSubscription(ctx: RelayContext, session: Session, subId: s
  * then streams stored matches through the read gate, then EOSE.
  */
 export async function handleReq(ctx: RelayContext, session: Session, subId: unknown, rawFilters: unknown[]): Promise<void> {
-  ctx.metrics.reqTotal.inc({ verb: 'REQ' });
-  const badId = checkSubId(subId, ctx.config.limits.max_subid_length);
-  if (badId) {
-    session.send(noticeFrame(`invalid: ${badId}`));
-    return;
-  }
-  const id = subId as string;
-  const filters = await prepareFilters(ctx, session, rawFilters, 'REQ');
-  if (!Array.isArray(filters)) {
-    removeSubscription(ctx, session, id);
-    session.send(closedFrame(id, filters));
-    return;
-  }
-  removeSubscription(ctx, session, id); // NIP-01: a REQ with an existing id replaces it
+  // NIP-01: a REQ with an existing id replaces it, also when the new one is refused.
+  if (typeof subId === 'string') removeSubscription(ctx, session, subId);
+  const request = await openRequest(ctx, session, subId, rawFilters, 'REQ');
+  if (!request) return;
+  const { id, filters } = request;
   if (session.subs.size >= ctx.config.limits.max_subscriptions) {
     session.send(closedFrame(id, reason('rate-limited', `too many open subscriptions (max ${ctx.config.limits.max_subscriptions})`)));
     return;
