@@ -5,24 +5,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 
 /** A running child relay. */
 export type ChildRelay = { child: ChildProcess; url: string; httpUrl: string; port: number; stop(signal?: NodeJS.Signals): Promise<void> };
 
-/** A free TCP port on loopback. */
-export async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on loopback (shared with the emulator harness). */
+export { freePort as freeLoopbackPort } from '../setup/firestore-emulator.js';
 
 /** Writes a TOML config for a loopback SQLite relay in `dir`; `extra` is appended verbatim. */
 export function writeChildConfig(dir: string, port: number, extra = ''): string {
