@@ -1,6 +1,7 @@
 // Benchmark 3: fanout — one publisher, K subscribers (K = 10, 100, 1,000) on one group's #h, spread over worker
 // threads of the load generator; latency from the publisher's send to each subscriber's receipt, p50/p99.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnModuleWorker } from '../src/runtime/module-worker.js';
 import { BenchClient } from './lib/client.js';
 import { b64, groupId } from './lib/events.js';
 import { startRelayProcess } from './lib/relay-process.js';
@@ -14,10 +15,7 @@ const SUBSCRIBER_IDENTITIES = 20;
 const PUBLISH_GAP_MS = 50;
 
 function startWorker(data: FanoutWorkerData): { worker: Worker; ready: Promise<void> } {
-  // Node 20 applies no `--import tsx` loader to a worker's entry: bootstrap through tsx's tsImport (as src/verify/worker-spawn.ts).
-  const href = JSON.stringify(new URL('./fanout-worker.ts', import.meta.url).href);
-  const api = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const worker = new Worker(`import(${api}).then((tsx) => tsx.tsImport(${href}, ${href}));`, { eval: true, workerData: data });
+  const worker = spawnModuleWorker(import.meta.url, 'fanout-worker', data);
   const ready = new Promise<void>((resolve, reject) => {
     worker.once('message', () => resolve());
     worker.once('error', reject);

@@ -72,7 +72,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   const startedAt = Date.now();
   const logger = opts.logger ?? createLogger(config.logging.level);
   const metrics = createMetrics();
-  const storage = await openStorage(config);
+  const storage = await openStorage(config, logger);
   const verifier = await createVerifier({
     threads: config.verify.threads,
     backend: config.verify.backend,

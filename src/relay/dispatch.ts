@@ -2,7 +2,7 @@ import { noticeFrame, parseClientMessage, type ClientMessage } from '../nostr/fr
 import { handleAuth } from './auth-verb.js';
 import type { RelayContext } from './context.js';
 import { handleCount } from './count.js';
-import { handleEvent } from './ingest.js';
+import { checkEvent, handleEvent, type EventCheck } from './ingest.js';
 import { handleClose, handleReq } from './req.js';
 import type { Session } from './session.js';
 
@@ -10,10 +10,11 @@ type Handler<V extends ClientMessage['verb']> = (
   ctx: RelayContext,
   session: Session,
   msg: Extract<ClientMessage, { verb: V }>,
+  checked?: Promise<EventCheck>,
 ) => Promise<void> | void;
 
 const handlers: { [V in ClientMessage['verb']]: Handler<V> } = {
-  EVENT: (ctx, s, m) => handleEvent(ctx, s, m.event),
+  EVENT: (ctx, s, m, checked) => handleEvent(ctx, s, m.event, checked),
   REQ: (ctx, s, m) => handleReq(ctx, s, m.subId, m.filters),
   COUNT: (ctx, s, m) => handleCount(ctx, s, m.subId, m.filters),
   CLOSE: (ctx, s, m) => handleClose(ctx, s, m.subId),
@@ -22,6 +23,21 @@ const handlers: { [V in ClientMessage['verb']]: Handler<V> } = {
 
 /** Most messages one connection may have waiting; beyond this new ones are refused. */
 export const MAX_QUEUED_MESSAGES = 1000;
+
+/**
+ * Most EVENTs of one connection whose checks (id, signature) run ahead of their turn. Keeps the
+ * verifier busy while earlier events wait for the store, without one connection filling its queue.
+ */
+export const MAX_CHECKS_AHEAD = 64;
+
+/** Starts `checkEvent` on arrival when the connection has room; its effects still wait for their turn. */
+function checkAhead(ctx: RelayContext, session: Session, raw: unknown): Promise<EventCheck> | undefined {
+  if (session.checksAhead >= MAX_CHECKS_AHEAD) return undefined;
+  session.checksAhead++;
+  return checkEvent(ctx, raw).finally(() => {
+    session.checksAhead--;
+  });
+}
 
 /** Parses one text frame and queues its handler on the session (in order). Unparseable frames get a NOTICE. */
 export function dispatchFrame(ctx: RelayContext, session: Session, text: string): void {
@@ -34,10 +50,11 @@ export function dispatchFrame(ctx: RelayContext, session: Session, text: string)
     session.send(noticeFrame('rate-limited: too many messages waiting on this connection'));
     return;
   }
+  const checked = msg.verb === 'EVENT' ? checkAhead(ctx, session, msg.event) : undefined;
   const handler = handlers[msg.verb] as Handler<typeof msg.verb>;
   session.enqueue(async () => {
     try {
-      await handler(ctx, session, msg as never);
+      await handler(ctx, session, msg as never, checked);
     } catch (err) {
       ctx.logger.error({ connId: session.connId, verb: msg.verb, err: (err as Error).message }, 'handler failed');
       session.send(noticeFrame('error: internal error'));

@@ -41,35 +41,58 @@ function saveOutcome(result: SaveResult): IngestOutcome {
 }
 
 /**
- * Takes one untrusted event from a connection through the pipeline: shape, cheap duplicate
- * check, id and signature, policies, then store (OK only after commit) and fanout.
+ * What the checks that depend on the event alone decided: an answer already (malformed, stored,
+ * forged, verifier overloaded), or the verified event to take through policies and the store.
  */
-export async function ingestEvent(ctx: RelayContext, session: Session, raw: unknown): Promise<IngestOutcome> {
+export type EventCheck = { done: IngestOutcome } | { event: VerifiedEvent };
+
+/**
+ * Shape, cheap duplicate check, id and signature. These depend on nothing a connection's earlier
+ * messages can change, so they may run ahead of them (see `dispatch.ts`); never rejects.
+ */
+export async function checkEvent(ctx: RelayContext, raw: unknown): Promise<EventCheck> {
   const shapeProblem = checkEventShape(raw);
-  if (shapeProblem) return { accepted: false, why: reason('invalid', shapeProblem) };
+  if (shapeProblem) return { done: { accepted: false, why: reason('invalid', shapeProblem) } };
   const ev = raw as NostrEvent;
-  const ephemeral = kindClass(ev.kind) === 'ephemeral';
-  // Skip verifying what is already stored: the id commits to the content, the stored copy was verified.
-  if (!ephemeral && (await ctx.store.has(ev.id))) {
-    return { accepted: true, why: reason('duplicate', 'already have this event') };
+  try {
+    // Skip verifying what is already stored: the id commits to the content, the stored copy was verified.
+    if (kindClass(ev.kind) !== 'ephemeral' && (await ctx.store.has(ev.id))) {
+      return { done: { accepted: true, why: reason('duplicate', 'already have this event') } };
+    }
+    // The verifier checks id and signature off the event loop; only a failure is looked at again here.
+    if (!(await ctx.verify(ev))) {
+      ctx.metrics.invalidSignatures.inc();
+      const badId = computeEventId(ev) !== ev.id;
+      return { done: { accepted: false, why: reason('invalid', badId ? 'event id does not match its content' : 'bad signature') } };
+    }
+  } catch (err) {
+    return { done: failureOutcome(ctx, ev.id, err) };
   }
-  // The verifier checks id and signature off the event loop; only a failure is looked at again here.
-  if (!(await ctx.verify(ev))) {
-    ctx.metrics.invalidSignatures.inc();
-    const badId = computeEventId(ev) !== ev.id;
-    return { accepted: false, why: reason('invalid', badId ? 'event id does not match its content' : 'bad signature') };
-  }
-  const verified = markVerified(ev);
+  return { event: markVerified(ev) };
+}
+
+/** A thrown RelayError carries its own prefix (e.g. the verifier's queue is full: rate-limited). */
+function failureOutcome(ctx: RelayContext, eventId: string, err: unknown, connId?: string): IngestOutcome {
+  if (err instanceof RelayError) return { accepted: false, why: err.reason };
+  ctx.logger.error({ connId, eventId, err: (err as Error).message }, 'event handling failed');
+  return { accepted: false, why: reason('error', 'internal error') };
+}
+
+/**
+ * Takes one event that passed `checkEvent` through policies, the store (OK only after commit)
+ * and fanout. Runs in the connection's order, so its effects follow the order of arrival.
+ */
+async function acceptEvent(ctx: RelayContext, session: Session, verified: VerifiedEvent): Promise<IngestOutcome> {
   const rejection = await firstRejection(ctx, session, verified);
   if (rejection) return { accepted: false, why: rejection };
-  if (ephemeral) {
+  if (kindClass(verified.kind) === 'ephemeral') {
     ctx.live.broadcast(verified);
     return { accepted: true, event: verified };
   }
   const deletion = verified.kind === DELETION_KIND ? await planDeletion(verified, ctx.store, ctx.hooks.mayDelete) : undefined;
   const result = await ctx.writer.save(verified, deletion);
   if (result.status === 'error') {
-    ctx.logger.error({ connId: session.connId, eventId: ev.id, err: result.error.message }, 'store failed to save event');
+    ctx.logger.error({ connId: session.connId, eventId: verified.id, err: result.error.message }, 'store failed to save event');
   }
   const outcome = saveOutcome(result);
   if (result.status === 'saved') {
@@ -79,6 +102,17 @@ export async function ingestEvent(ctx: RelayContext, session: Session, raw: unkn
     ctx.live.broadcast(verified);
   }
   return { ...outcome, event: verified };
+}
+
+/** The whole pipeline for one untrusted event: `checkEvent` (or its result, started earlier), then `acceptEvent`. */
+export async function ingestEvent(ctx: RelayContext, session: Session, raw: unknown, checked?: Promise<EventCheck>): Promise<IngestOutcome> {
+  const check = await (checked ?? checkEvent(ctx, raw));
+  if ('done' in check) return check.done;
+  try {
+    return await acceptEvent(ctx, session, check.event);
+  } catch (err) {
+    return failureOutcome(ctx, check.event.id, err, session.connId);
+  }
 }
 
 async function runAfterSave(ctx: RelayContext, session: Session, ev: VerifiedEvent, deletedIds?: string[]): Promise<void> {
@@ -99,20 +133,10 @@ async function runAfterSave(ctx: RelayContext, session: Session, ev: VerifiedEve
   }
 }
 
-/** The EVENT verb: ingests and answers with OK. */
-export async function handleEvent(ctx: RelayContext, session: Session, raw: unknown): Promise<void> {
+/** The EVENT verb: ingests and answers with OK. `checked` is `checkEvent`'s result when it was started on arrival. */
+export async function handleEvent(ctx: RelayContext, session: Session, raw: unknown, checked?: Promise<EventCheck>): Promise<void> {
   const started = performance.now();
-  let outcome: IngestOutcome;
-  try {
-    outcome = await ingestEvent(ctx, session, raw);
-  } catch (err) {
-    // A RelayError carries its own prefix (e.g. the verifier's queue is full: rate-limited).
-    if (err instanceof RelayError) outcome = { accepted: false, why: err.reason };
-    else {
-      ctx.logger.error({ connId: session.connId, eventId: idOf(raw), err: (err as Error).message }, 'event handling failed');
-      outcome = { accepted: false, why: reason('error', 'internal error') };
-    }
-  }
+  const outcome = await ingestEvent(ctx, session, raw, checked);
   const kind = typeof (raw as { kind?: unknown })?.kind === 'number' ? kindLabel((raw as { kind: number }).kind) : 'other';
   const label = outcome.accepted ? (outcome.why?.prefix ?? 'accepted') : (outcome.why?.prefix ?? 'rejected');
   ctx.metrics.eventsTotal.inc({ kind, outcome: label });

@@ -14,6 +14,8 @@ export class Session implements SessionContext {
   readonly subs = new Map<string, LiveSubscription<Session> & { abort: AbortController }>();
   /** Messages received but not yet handled (bounded by the caller). */
   queued = 0;
+  /** EVENTs whose id and signature checks were started before their turn (see dispatch.ts). */
+  checksAhead = 0;
   closed = false;
   alive = true;
   private chain: Promise<void> = Promise.resolve();

@@ -1,8 +1,9 @@
+import type { Logger } from 'pino';
 import type { RelayConfig } from '../config/types.js';
 import type { Storage } from './types.js';
 
 /** Opens the configured backend. Only the chosen backend's driver is loaded. */
-export async function openStorage(config: RelayConfig): Promise<Storage> {
+export async function openStorage(config: RelayConfig, logger?: Logger): Promise<Storage> {
   if (config.storage.backend === 'firestore') {
     const { openFirestoreStorage } = await import('./firestore/index.js');
     const fs = config.storage.firestore;
@@ -13,5 +14,8 @@ export async function openStorage(config: RelayConfig): Promise<Storage> {
     });
   }
   const { openSqliteStorage } = await import('./sqlite/index.js');
-  return openSqliteStorage({ path: config.storage.sqlite.path });
+  return openSqliteStorage({
+    path: config.storage.sqlite.path,
+    onCheckpointFailure: (why) => logger?.warn({ err: why }, 'sqlite WAL checkpoint worker failed; checkpointing on the main thread'),
+  });
 }

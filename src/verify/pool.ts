@@ -5,8 +5,8 @@ import type { BackendName } from './backend-names.js';
 import { JobFifo, settleInOrder, type VerifyJob } from './job-queue.js';
 import { loadBackend, type SkipListener } from './select.js';
 import { VerifyError, type Verifier, type VerifyErrorCode } from './verifier.js';
-import { spawnVerifyWorker } from './worker-spawn.js';
-import type { VerifyBatchRequest, VerifyWorkerMessage } from './worker-protocol.js';
+import { spawnModuleWorker } from '../runtime/module-worker.js';
+import type { VerifyBatchRequest, VerifyWorkerData, VerifyWorkerMessage } from './worker-protocol.js';
 
 /** Options of createVerifier. */
 export type VerifierOptions = {
@@ -167,7 +167,7 @@ class WorkerPool implements VerifierPool {
 
   /** Starts worker `index`; resolves once it is ready, rejects if it dies first. */
   private spawn(index: number, crashes: number): Promise<void> {
-    const worker = spawnVerifyWorker({ backend: this.backend });
+    const worker = spawnModuleWorker(import.meta.url, 'worker', { backend: this.backend } satisfies VerifyWorkerData);
     const slot: Slot = { worker, isReady: false, inflight: new Map(), crashes };
     this.slots[index] = slot;
     return new Promise<void>((resolve, reject) => {

@@ -3,6 +3,7 @@ import type { NostrEvent } from '../../nostr/event.js';
 import type { Filter } from '../../nostr/filter.js';
 import type { EventStore, QueryOptions, SaveResult } from '../types.js';
 import { toStorageError } from './errors.js';
+import { GroupCommit } from './group-commit.js';
 import { buildCountQuery, buildPageQuery, type PageCursor, type PageRow } from './query-builder.js';
 import { SqliteBatchSaver, type SaveItem } from './save-batch.js';
 
@@ -39,6 +40,8 @@ export class SqliteEventStore implements EventStore {
   constructor(
     private readonly db: Database,
     private readonly closeDb: () => Promise<void>,
+    /** Shared with the kv store: event batches and kv writes of one event-loop turn commit together. */
+    private readonly writes: GroupCommit = new GroupCommit(db),
   ) {
     this.saver = new SqliteBatchSaver(db);
     this.hasStmt = db.prepare('SELECT 1 FROM events WHERE id = ?').pluck();
@@ -70,7 +73,14 @@ export class SqliteEventStore implements EventStore {
   }
 
   async saveBatch(items: SaveItem[]): Promise<SaveResult[]> {
-    return this.saver.save(items);
+    if (items.length === 0) return [];
+    try {
+      return await this.writes.run(() => this.saver.saveWithin(items));
+    } catch (err) {
+      // The group's transaction failed (lock, disk): nothing of this batch is stored.
+      const error = toStorageError(err);
+      return items.map(() => ({ status: 'error', error }));
+    }
   }
 
   /**

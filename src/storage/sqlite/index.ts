@@ -2,7 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Storage } from '../types.js';
+import { WalCheckpointer } from './checkpointer.js';
 import { SqliteEventStore } from './event-store.js';
+import { GroupCommit } from './group-commit.js';
 import { SqliteKeyValueStore } from './kv-store.js';
 import { applySchema } from './schema.js';
 
@@ -18,6 +20,8 @@ export type SqliteStorageOptions = {
    * commit, so a committed batch survives power loss too, at the cost of one fsync per batch.
    */
   synchronous?: 'NORMAL' | 'FULL';
+  /** Told when the WAL checkpoint worker fails (the connection then checkpoints on its own again). */
+  onCheckpointFailure?: (why: string) => void;
 };
 
 function isFileBacked(path: string): boolean {
@@ -37,28 +41,37 @@ function isFileBacked(path: string): boolean {
  * fsync) whatever its size; each item runs in its own savepoint so a failing item is reported as
  * `error` without failing the rest. The relay's writer groups the events of a tick into one call.
  *
+ * Checkpoints (copying the WAL into the database file and fsyncing it) run in a worker thread
+ * for file-backed databases (see WalCheckpointer), not inside the commits on the event loop.
+ *
  * The driver is synchronous: calls run on the event loop. Queries read in pages and yield between
  * them (and honour `signal`), so a long scan does not starve other connections.
  */
 export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Storage> {
   if (isFileBacked(opts.path)) mkdirSync(dirname(opts.path), { recursive: true });
   const db = new Database(opts.path);
+  let checkpointer: WalCheckpointer | undefined;
   try {
     applySchema(db, { synchronous: opts.synchronous ?? 'NORMAL' });
+    if (isFileBacked(opts.path)) checkpointer = await WalCheckpointer.start(db, opts.path, { onFailure: opts.onCheckpointFailure });
   } catch (err) {
     db.close();
     throw err;
   }
-  const close = async (): Promise<void> => {
-    if (!db.open) return;
+  // Event batches and kv writes queued in the same event-loop turn share one commit.
+  const writes = new GroupCommit(db);
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => (closing ??= closeOnce());
+  const closeOnce = async (): Promise<void> => {
+    await checkpointer?.stop();
     // Lets SQLite refresh the planner statistics it found worth refreshing during this session.
     db.pragma('optimize');
     db.close();
   };
   return {
     backend: 'sqlite',
-    events: new SqliteEventStore(db, close),
-    kv: new SqliteKeyValueStore(db),
+    events: new SqliteEventStore(db, close, writes),
+    kv: new SqliteKeyValueStore(db, writes),
     close,
   };
 }

@@ -1,6 +1,7 @@
 import Database, { type Statement } from 'better-sqlite3';
 import type { KeyValueStore, KvEntry } from '../types.js';
 import { toStorageError } from './errors.js';
+import { GroupCommit } from './group-commit.js';
 
 type ValueRow = { value: string; expires_at: number | null };
 type EntryRow = { key: string; value: string };
@@ -22,9 +23,12 @@ function encode(value: unknown): string {
  */
 export class SqliteKeyValueStore implements KeyValueStore {
   private readonly st: Record<'get' | 'upsert' | 'delete' | 'list' | 'listLimit', Statement>;
-  private readonly updateTx: (collection: string, key: string, fn: (current: unknown) => unknown) => unknown;
 
-  constructor(db: Database.Database) {
+  constructor(
+    db: Database.Database,
+    /** Shared with the event store: see GroupCommit. */
+    private readonly writes: GroupCommit = new GroupCommit(db),
+  ) {
     const live = '(expires_at IS NULL OR expires_at > ?)';
     this.st = {
       get: db.prepare(`SELECT value, expires_at FROM kv WHERE collection = ? AND key = ? AND ${live}`),
@@ -36,16 +40,6 @@ export class SqliteKeyValueStore implements KeyValueStore {
       list: db.prepare(`SELECT key, value FROM kv WHERE collection = ? AND key >= ? AND ${live} ORDER BY key`),
       listLimit: db.prepare(`SELECT key, value FROM kv WHERE collection = ? AND key >= ? AND ${live} ORDER BY key LIMIT ?`),
     };
-    // better-sqlite3 is synchronous: read, fn and write run in one IMMEDIATE transaction, so nothing interleaves.
-    const tx = db.transaction((collection: string, key: string, fn: (current: unknown) => unknown) => {
-      const row = this.st.get.get(collection, key, unixNow()) as ValueRow | undefined;
-      const next = fn(row ? JSON.parse(row.value) : undefined);
-      if (next === undefined) this.st.delete.run(collection, key);
-      // The document keeps its expiry across updates; a new (or expired) document has none.
-      else this.st.upsert.run(collection, key, encode(next), row?.expires_at ?? null);
-      return next;
-    });
-    this.updateTx = (collection, key, fn) => tx.immediate(collection, key, fn);
   }
 
   async get<T>(collection: string, key: string): Promise<T | undefined> {
@@ -55,11 +49,11 @@ export class SqliteKeyValueStore implements KeyValueStore {
 
   async put<T>(collection: string, key: string, value: T, opts: { expiresAt?: number } = {}): Promise<void> {
     const json = encode(value);
-    guard(() => this.st.upsert.run(collection, key, json, opts.expiresAt ?? null));
+    await this.writes.run(() => this.st.upsert.run(collection, key, json, opts.expiresAt ?? null));
   }
 
   async delete(collection: string, key: string): Promise<void> {
-    guard(() => this.st.delete.run(collection, key));
+    await this.writes.run(() => this.st.delete.run(collection, key));
   }
 
   async list<T>(collection: string, opts: { prefix?: string; limit?: number } = {}): Promise<KvEntry<T>[]> {
@@ -80,13 +74,15 @@ export class SqliteKeyValueStore implements KeyValueStore {
   }
 
   async update<T>(collection: string, key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
-    try {
-      return this.updateTx(collection, key, fn as (current: unknown) => unknown) as T | undefined;
-    } catch (err) {
-      // An exception thrown by fn is the caller's own: pass it through unchanged.
-      if (err instanceof Database.SqliteError) throw toStorageError(err);
-      throw err;
-    }
+    // Read, fn and write run back to back inside the group's transaction: nothing interleaves.
+    return this.writes.run(() => {
+      const row = this.st.get.get(collection, key, unixNow()) as ValueRow | undefined;
+      const next = fn(row ? (JSON.parse(row.value) as T) : undefined);
+      if (next === undefined) this.st.delete.run(collection, key);
+      // The document keeps its expiry across updates; a new (or expired) document has none.
+      else this.st.upsert.run(collection, key, encode(next), row?.expires_at ?? null);
+      return next;
+    });
   }
 }
 

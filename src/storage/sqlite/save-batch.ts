@@ -59,8 +59,16 @@ export class SqliteBatchSaver {
       ),
     };
     this.runItem = db.transaction((item: SaveItem) => this.saveOne(item));
-    const batch = db.transaction((items: SaveItem[]) => items.map((item) => this.saveIsolated(item)));
+    const batch = db.transaction((items: SaveItem[]) => this.saveWithin(items));
     this.runBatch = (items) => batch.immediate(items);
+  }
+
+  /**
+   * Saves the items inside a transaction the caller has open (the store's group commit), each in
+   * its own savepoint. Throws only when SQLite rolled back the caller's whole transaction.
+   */
+  saveWithin(items: SaveItem[]): SaveResult[] {
+    return items.map((item) => this.saveIsolated(item));
   }
 
   /**
