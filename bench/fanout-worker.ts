@@ -17,10 +17,10 @@ for (let i = 0; i < data.subscribers; i += 50) {
   const slice = await Promise.all(
     Array.from({ length: Math.min(50, data.subscribers - i) }, async (_, j) => {
       const client = await BenchClient.openAs(data.url, ids[(i + j) % ids.length]!);
-      client.onEvent = (_sub, ev) => {
+      client.onEvent = (_sub, ev, receivedAt) => {
         // The publisher wrote its absolute send time (ms since the epoch, sub-ms precision) into the first 8 bytes.
         const sentAt = Buffer.from(ev.content, 'base64').readDoubleLE(0);
-        latencies.push(performance.timeOrigin + performance.now() - sentAt);
+        latencies.push(performance.timeOrigin + receivedAt - sentAt);
       };
       await client.req('fan', { kinds: [445], '#h': [data.group], limit: 0 });
       return client;

@@ -12,13 +12,19 @@ export type OkReply = { ok: boolean; message: string };
 export class BenchClient {
   private readonly oks = new Map<string, (r: OkReply) => void>();
   private readonly eoses = new Map<string, () => void>();
-  /** Called for every EVENT frame: subscription id and the raw event. */
-  onEvent: (subId: string, ev: NostrEvent) => void = () => {};
+  /**
+   * Called for every EVENT frame: subscription id, the event, and when the frame arrived
+   * (performance.now() before parsing, so a latency does not include this client's own parse).
+   */
+  onEvent: (subId: string, ev: NostrEvent, receivedAt: number) => void = () => {};
   private challenge?: string;
   private challengeWaiter?: (c: string) => void;
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => this.dispatch(JSON.parse(data.toString()) as unknown[]));
+    ws.on('message', (data) => {
+      const receivedAt = performance.now();
+      this.dispatch(JSON.parse(data.toString()) as unknown[], receivedAt);
+    });
   }
 
   /** Opens a connection (no auth yet). */
@@ -38,7 +44,7 @@ export class BenchClient {
     return client;
   }
 
-  private dispatch(msg: unknown[]): void {
+  private dispatch(msg: unknown[], receivedAt: number): void {
     switch (msg[0]) {
       case 'OK': {
         const cb = this.oks.get(msg[1] as string);
@@ -49,7 +55,7 @@ export class BenchClient {
         return;
       }
       case 'EVENT':
-        this.onEvent(msg[1] as string, msg[2] as NostrEvent);
+        this.onEvent(msg[1] as string, msg[2] as NostrEvent, receivedAt);
         return;
       case 'EOSE': {
         const cb = this.eoses.get(msg[1] as string);

@@ -30,17 +30,18 @@ export class Session implements SessionContext {
   ) {}
 
   /**
-   * Sends a frame unless the client stopped reading: past `maxBufferedBytes` of unsent data the
-   * connection is dropped, so one slow reader cannot grow the relay's memory.
+   * Sends a text frame unless the client stopped reading: past `maxBufferedBytes` of unsent data
+   * the connection is dropped, so one slow reader cannot grow the relay's memory. A Buffer (UTF-8
+   * text) can be shared by many sessions: fanout encodes a frame once, not once per subscriber.
    */
-  send(frame: string): boolean {
+  send(frame: string | Buffer): boolean {
     if (this.closed) return false;
     if (this.ws.bufferedAmount > this.maxBufferedBytes) {
       this.onSlowClient(this);
       this.terminate('slow-client');
       return false;
     }
-    this.ws.send(frame);
+    this.ws.send(frame, { binary: false });
     return true;
   }
 
