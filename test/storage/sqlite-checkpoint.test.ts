@@ -67,7 +67,9 @@ describe('sqlite WAL checkpoints in a worker thread', () => {
     applySchema(db, { synchronous: 'NORMAL' });
     const failures: string[] = [];
     const checkpointer = await WalCheckpointer.start(db, path, { onFailure: (why) => failures.push(why) });
-    cleanups.push(() => db.close());
+    cleanups.push(() => {
+      db.close();
+    });
     await checkpointer.crash();
     expect(failures.join()).toMatch(/exited/);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);

@@ -14,7 +14,7 @@ function note(i: number, bytes = 100): VerifiedEvent {
     pubkey: 'f'.repeat(64),
     created_at: 1_700_000_000 + i,
     kind: 1,
-    tags: [],
+    tags: [] as string[][],
     content: 'x'.repeat(bytes),
     sig: '0'.repeat(128),
   } as VerifiedEvent;
