@@ -13,7 +13,16 @@ import { int, ms, quantile, type Row } from './lib/stats.js';
 const WINDOW = 16;
 
 /** Figures of one ingest run. */
-export type IngestResult = { accepted: number; refused: number; perSecond: number; p50: number; p99: number; relayCpuS: number; batches: number };
+export type IngestResult = {
+  accepted: number;
+  refused: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  relayCpuS: number;
+  mainThreadCpuS: number;
+  batches: number;
+};
 
 /** Publishes `events` over `conns` authenticated connections to a fresh relay started with `relayOpts`. */
 export async function ingestRun(conns: number, events: NostrEvent[], relayOpts: RelayProcessOptions = {}, ids?: BenchIdentity[]): Promise<IngestResult> {
@@ -28,6 +37,7 @@ export async function ingestRun(conns: number, events: NostrEvent[], relayOpts: 
     let firstRefusal = '';
     let next = 0;
     const cpu0 = relay.cpuSeconds();
+    const main0 = relay.mainThreadCpuSeconds();
     const batches0 = await relay.metric('nostr_relay_store_operation_duration_seconds_count', 'save_batch');
     const t0 = performance.now();
     await Promise.all(
@@ -50,10 +60,11 @@ export async function ingestRun(conns: number, events: NostrEvent[], relayOpts: 
     );
     const seconds = (performance.now() - t0) / 1000;
     const relayCpuS = relay.cpuSeconds() - cpu0;
+    const mainThreadCpuS = relay.mainThreadCpuSeconds() - main0;
     const batches = (await relay.metric('nostr_relay_store_operation_duration_seconds_count', 'save_batch')) - batches0;
     for (const c of clients) c.close();
     if (refused > 0) process.stderr.write(`ingest: ${refused} refused, first: ${firstRefusal}\n`);
-    return { accepted, refused, perSecond: accepted / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), relayCpuS, batches };
+    return { accepted, refused, perSecond: accepted / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), relayCpuS, mainThreadCpuS, batches };
   } finally {
     await relay.stop();
   }
@@ -73,6 +84,7 @@ export async function runIngest(size: number, conns = 16): Promise<Row[]> {
   const r = await ingestRun(conns, events, {}, who);
   const share = (100 * r.perSecond) / ceiling.perSecond;
   const cpuUs = (r.relayCpuS * 1e6) / Math.max(1, r.accepted);
+  const mainUs = (r.mainThreadCpuS * 1e6) / Math.max(1, r.accepted);
   return [
     { bench: 'ingest', what: `verify ceiling in this run (${ceiling.backend})`, result: `${int(ceiling.perSecond)} events/s` },
     {
@@ -86,6 +98,11 @@ export async function runIngest(size: number, conns = 16): Promise<Row[]> {
       bench: 'ingest',
       what: `relay CPU per event (all its threads); events/s that CPU cost allows on ${availableParallelism()} idle cores; events per write batch`,
       result: `${cpuUs.toFixed(0)} µs; ${int((availableParallelism() * 1e6) / cpuUs)}/s; ${(r.accepted / Math.max(1, r.batches)).toFixed(1)}`,
+    },
+    {
+      bench: 'ingest',
+      what: "relay main thread (event loop) CPU per event; events/s it allows; its share of the run's wall time",
+      result: `${mainUs.toFixed(0)} µs; ${int(1e6 / mainUs)}/s; ${((100 * r.perSecond * mainUs) / 1e6).toFixed(0)}%`,
     },
     ...(r.refused ? [{ bench: 'ingest', what: 'refused', result: int(r.refused) }] : []),
   ];

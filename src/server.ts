@@ -104,7 +104,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     hooks,
     gate,
     live,
-    verify: (ev) => verifier.verify(ev),
+    verify: (ev, frame) => verifier.verify(ev, frame),
     access,
     checkAuthEvent: authEventChecker(config.server.url, config.auth.challenge_ttl_seconds),
   };

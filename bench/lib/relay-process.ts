@@ -20,6 +20,8 @@ export type RelayProcess = {
   rssBytes(): number;
   /** CPU seconds (user + system) used by the relay process so far (from /proc). */
   cpuSeconds(): number;
+  /** CPU seconds of the relay's main thread (its event loop): the part that cannot spread over cores. */
+  mainThreadCpuSeconds(): number;
   /** Reads one counter or histogram `_count`/`_sum` sample from /metrics (summed over labels matching `labelPart`). */
   metric(name: string, labelPart?: string): Promise<number>;
   stop(): Promise<void>;
@@ -42,8 +44,9 @@ function procStatusKb(pid: number, field: string): number {
   return Number(line?.split(/\s+/)[1] ?? 0);
 }
 
-function procCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** CPU seconds of the process (all threads), or of its main thread (the event loop) with `mainThreadOnly`. */
+function procCpuSeconds(pid: number, mainThreadOnly = false): number {
+  const stat = readFileSync(mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces) start at ") ": utime and stime are fields 14 and 15.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
@@ -109,6 +112,7 @@ export async function startRelayProcess(opts: RelayProcessOptions = {}): Promise
     dir,
     rssBytes: () => procStatusKb(pid, 'VmRSS') * 1024,
     cpuSeconds: () => procCpuSeconds(pid),
+    mainThreadCpuSeconds: () => procCpuSeconds(pid, true),
     async metric(name, labelPart = '') {
       const text = await (await fetch(`${httpUrl}/metrics`)).text();
       let sum = 0;

@@ -28,8 +28,8 @@ export type RelayContext = {
   hooks: RelayHooks;
   gate: CombinedReadGate;
   live: LiveFanout;
-  /** Verifies the BIP-340 signature (and id) of an event, off the event loop where possible. */
-  verify: (ev: NostrEvent) => Promise<boolean>;
+  /** Verifies the BIP-340 signature (and id) of an event, off the event loop where possible; `frame` as in Verifier.verify. */
+  verify: (ev: NostrEvent, frame?: string) => Promise<boolean>;
   access: AccessPolicy;
   checkAuthEvent: AuthEventCheck;
 };

@@ -31,10 +31,10 @@ export const MAX_QUEUED_MESSAGES = 1000;
 export const MAX_CHECKS_AHEAD = 64;
 
 /** Starts `checkEvent` on arrival when the connection has room; its effects still wait for their turn. */
-function checkAhead(ctx: RelayContext, session: Session, raw: unknown): Promise<EventCheck> | undefined {
+function checkAhead(ctx: RelayContext, session: Session, raw: unknown, frame: string): Promise<EventCheck> | undefined {
   if (session.checksAhead >= MAX_CHECKS_AHEAD) return undefined;
   session.checksAhead++;
-  return checkEvent(ctx, raw).finally(() => {
+  return checkEvent(ctx, raw, frame).finally(() => {
     session.checksAhead--;
   });
 }
@@ -50,7 +50,7 @@ export function dispatchFrame(ctx: RelayContext, session: Session, text: string)
     session.send(noticeFrame('rate-limited: too many messages waiting on this connection'));
     return;
   }
-  const checked = msg.verb === 'EVENT' ? checkAhead(ctx, session, msg.event) : undefined;
+  const checked = msg.verb === 'EVENT' ? checkAhead(ctx, session, msg.event, text) : undefined;
   const handler = handlers[msg.verb] as Handler<typeof msg.verb>;
   session.enqueue(async () => {
     try {

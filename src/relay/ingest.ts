@@ -48,9 +48,10 @@ export type EventCheck = { done: IngestOutcome } | { event: VerifiedEvent };
 
 /**
  * Shape, cheap duplicate check, id and signature. These depend on nothing a connection's earlier
- * messages can change, so they may run ahead of them (see `dispatch.ts`); never rejects.
+ * messages can change, so they may run ahead of them (see `dispatch.ts`); never rejects. `frame`
+ * is the `["EVENT", raw]` text `raw` was parsed from, when the caller has it.
  */
-export async function checkEvent(ctx: RelayContext, raw: unknown): Promise<EventCheck> {
+export async function checkEvent(ctx: RelayContext, raw: unknown, frame?: string): Promise<EventCheck> {
   const shapeProblem = checkEventShape(raw);
   if (shapeProblem) return { done: { accepted: false, why: reason('invalid', shapeProblem) } };
   const ev = raw as NostrEvent;
@@ -60,7 +61,7 @@ export async function checkEvent(ctx: RelayContext, raw: unknown): Promise<Event
       return { done: { accepted: true, why: reason('duplicate', 'already have this event') } };
     }
     // The verifier checks id and signature off the event loop; only a failure is looked at again here.
-    if (!(await ctx.verify(ev))) {
+    if (!(await ctx.verify(ev, frame))) {
       ctx.metrics.invalidSignatures.inc();
       const badId = computeEventId(ev) !== ev.id;
       return { done: { accepted: false, why: reason('invalid', badId ? 'event id does not match its content' : 'bad signature') } };

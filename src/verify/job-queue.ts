@@ -4,6 +4,8 @@ import type { VerifyError } from './verifier.js';
 /** One verify() call waiting for its answer. */
 export type VerifyJob = {
   readonly ev: NostrEvent;
+  /** The client's `["EVENT", ev]` frame, when known: sent to the worker instead of a clone of `ev`. */
+  readonly frame?: string;
   isDone: boolean;
   result: boolean;
   error?: VerifyError;

@@ -95,11 +95,11 @@ class WorkerPool implements VerifierPool {
     await Promise.all(this.slots.map((_, i) => this.spawn(i, 0)));
   }
 
-  verify(ev: NostrEvent): Promise<boolean> {
+  verify(ev: NostrEvent, frame?: string): Promise<boolean> {
     if (this.isClosed) return Promise.reject(new VerifyError('RELAY_ERR_VERIFY_CLOSED'));
     if (this.outstanding.size >= this.maxQueue) return Promise.reject(new VerifyError('RELAY_ERR_VERIFY_QUEUE_FULL'));
     return new Promise<boolean>((resolve, reject) => {
-      const job: VerifyJob = { ev, isDone: false, result: false, resolve, reject };
+      const job: VerifyJob = { ev, frame, isDone: false, result: false, resolve, reject };
       this.queued.push(job);
       this.outstanding.push(job);
       this.scheduleFlush();
@@ -143,7 +143,7 @@ class WorkerPool implements VerifierPool {
       const jobs = this.queued.take(BATCH_MAX);
       const id = this.nextBatchId++;
       slot.inflight.set(id, jobs);
-      const req: VerifyBatchRequest = { id, events: jobs.map((j) => wireFields(j.ev)) };
+      const req: VerifyBatchRequest = { id, items: jobs.map((j) => j.frame ?? wireFields(j.ev)) };
       try {
         slot.worker.postMessage(req);
       } catch {

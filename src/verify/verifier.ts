@@ -4,8 +4,11 @@ import { loadBackend, type SkipListener } from './select.js';
 
 /** Verifies events (id and BIP-340 signature). Resolves false for a forged event; rejects only with VerifyError. */
 export interface Verifier {
-  /** True when the id matches the content and the signature matches the pubkey. */
-  verify(ev: NostrEvent): Promise<boolean>;
+  /**
+   * True when the id matches the content and the signature matches the pubkey. `frame`, when
+   * given, is the `["EVENT", ev]` text `ev` was parsed from (cheaper to hand to a worker).
+   */
+  verify(ev: NostrEvent, frame?: string): Promise<boolean>;
   /** The backend actually in use (after "auto" selection or a fallback). */
   readonly backend: string;
   /** Stops the workers; verify() calls still pending reject with RELAY_ERR_VERIFY_CLOSED. */

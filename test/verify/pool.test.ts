@@ -46,6 +46,18 @@ describe('verifier pool', () => {
     expect(pool.pending).toBe(0);
   });
 
+  it('checks the event inside a client frame handed over as text, with the same answers as the object', async () => {
+    pool = await createVerifier({ threads: 2 });
+    const { events, expected } = mixedWorkload(4);
+    // Whitespace as a client might send it: the worker parses the frame itself.
+    const answers = await Promise.all(events.map((ev) => pool!.verify(ev, `[ "EVENT" ,\n ${JSON.stringify(ev, null, 1)} ]`)));
+    expect(answers).toEqual(expected);
+    // A frame that is not JSON, or holds no event, is a failed check, not a crashed worker.
+    expect(await pool.verify(events[0]!, '["EVENT", {"id": ')).toBe(false);
+    expect(await pool.verify(events[0]!, '["EVENT"]')).toBe(false);
+    expect(pool.respawns).toBe(0);
+  });
+
   it('uses the fastest loadable backend by default', async () => {
     pool = await createVerifier({ threads: 1 });
     expect(['bcrypto', 'tiny-secp256k1']).toContain(pool.backend);
