@@ -68,6 +68,8 @@ export class WalCheckpointer {
   async stop(): Promise<void> {
     this.worker.removeAllListeners('exit');
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    // Keeps the process alive until the worker is done (it is unref'd while it runs).
+    this.worker.ref();
     this.worker.postMessage('stop');
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
     await this.worker.terminate();
