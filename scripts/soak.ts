@@ -7,12 +7,9 @@
  * Traffic: publishers (kind 1 and 1059-like gift wraps), live subscribers that reconnect now and then,
  * and one-shot REQ/COUNT readers. Loopback only; nothing leaves this machine.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import WebSocket from 'ws';
 import { finalizeEvent, generateSecretKey, getPublicKey } from 'nostr-tools/pure';
-import { freeLoopbackPort, startChildRelay, writeChildConfig } from '../test/reliability/child-relay.js';
+import { startRelayProcess } from '../bench/lib/relay-process.js';
 
 const args = process.argv.slice(2);
 const minutes = Number(args[args.indexOf('--minutes') + 1] ?? 10) || 10;
@@ -114,13 +111,11 @@ function slopePerMinute(samples: Sample[]): number {
 }
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'mls-relay-soak-'));
-  const port = await freeLoopbackPort();
-  const relay = await startChildRelay(writeChildConfig(dir, port, '\n[limits]\nping_interval_seconds = 30\n'), port);
+  const relay = await startRelayProcess({ config: { auth: { required: false }, logging: { level: 'info' }, limits: { ping_interval_seconds: 30 } } });
   const keys = Array.from({ length: 20 }, () => generateSecretKey());
   const authors = keys.map((k) => getPublicKey(k));
   const t0 = Date.now();
-  console.log(`soak: ${minutes} min against ${relay.url} (pid ${relay.child.pid}); samples every ${SAMPLE_MS / 1000} s`);
+  console.log(`soak: ${minutes} min against ${relay.url} (pid ${relay.pid}); samples every ${SAMPLE_MS / 1000} s`);
   const work = [
     ...Array.from({ length: 4 }, (_, i) => publisher(relay.url, keys.slice(i * 5, i * 5 + 5), authors)),
     ...Array.from({ length: 8 }, () => subscriber(relay.url, authors)),
@@ -139,7 +134,6 @@ async function main(): Promise<void> {
   running = false;
   await Promise.all(work);
   await relay.stop('SIGTERM');
-  rmSync(dir, { recursive: true, force: true });
   // The first minute is warm-up (JIT, SQLite page cache, pools); the trend is taken after it.
   const steady = samples.filter((s) => s.t >= 60);
   const slope = slopePerMinute(steady.length >= 2 ? steady : samples);

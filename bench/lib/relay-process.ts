@@ -1,5 +1,7 @@
 // Starts the relay as a separate process (the real CLI: `node --import tsx src/main.ts start`), configured by a
 // temporary TOML file through RELAY_CONFIG, so the load generator never shares its event loop or its cores' accounting.
+// Also the launcher of the tests and scripts that need a real process: kill -9 crash safety, two instances on one
+// Firestore, the soak. Node is spawned directly (not through npx), so a signal reaches the relay itself.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +26,8 @@ export type RelayProcess = {
   mainThreadCpuSeconds(): number;
   /** Reads one counter or histogram `_count`/`_sum` sample from /metrics (summed over labels matching `labelPart`). */
   metric(name: string, labelPart?: string): Promise<number>;
-  stop(): Promise<void>;
+  /** Sends `signal` (SIGTERM: graceful; SIGKILL: a crash), waits for the exit, removes the temporary config. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 };
 
 /** Options: TOML sections merged over the bench defaults, and extra environment. */
@@ -123,10 +126,10 @@ export async function startRelayProcess(opts: RelayProcessOptions = {}): Promise
       }
       return sum;
     },
-    async stop() {
-      if (child.exitCode === null) {
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
+        child.kill(signal);
         const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
         await exited;
         clearTimeout(timer);

@@ -4,10 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RawClient, waitFor } from '../harness.js';
 import { identity, signed } from '../helpers.js';
-import { freeLoopbackPort, startChildRelay, writeChildConfig, type ChildRelay } from './child-relay.js';
+import { startRelayProcess, type RelayProcess, type RelayProcessOptions } from '../../bench/lib/relay-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mls-relay-crash-'));
-let relay: ChildRelay | undefined;
+let relay: RelayProcess | undefined;
+// The database outlives the process: the restart must find every acknowledged event in it.
+const opts: RelayProcessOptions = { dbPath: join(dir, 'relay.db'), config: { auth: { required: false }, logging: { level: 'info' } } };
 afterAll(async () => {
   await relay?.stop('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
@@ -15,9 +17,7 @@ afterAll(async () => {
 
 describe('crash safety (SQLite)', () => {
   it('keeps every event that got OK true when the relay is killed with SIGKILL mid-burst', async () => {
-    const port = await freeLoopbackPort();
-    const config = writeChildConfig(dir, port);
-    relay = await startChildRelay(config, port);
+    relay = await startRelayProcess(opts);
 
     const author = identity();
     const publishers = await Promise.all([1, 2, 3, 4].map(() => RawClient.open(relay!.url)));
@@ -47,7 +47,7 @@ describe('crash safety (SQLite)', () => {
     console.log(`[crash] sent ${sent}, OK true ${ackedAtKill.size} before SIGKILL`);
     expect(sent).toBeGreaterThan(ackedAtKill.size);
 
-    relay = await startChildRelay(config, port);
+    relay = await startRelayProcess(opts);
     const reader = await RawClient.open(relay.url);
     const stored = new Set<string>();
     // Page through everything the author has (limit per REQ is bounded by max_limit).
