@@ -25,6 +25,8 @@ import { authMetrics } from './auth/metrics.js';
 import { authEventChecker } from './auth/nip42.js';
 import { relayHttpUrl } from './auth/nip98.js';
 import { httpAuthenticator, nip86Plugin } from './http/nip86.js';
+import { HTTP_AUTH_REPLAY_TTL_SECONDS } from './auth/nip98.js';
+import { SharedReplayGuard } from './auth/shared-replay.js';
 import { keepRawJsonBodies } from './http/raw-body.js';
 import { registerAccessPolicies } from './relay/policies/auth.js';
 import { createVerifier } from './verify/pool.js';
@@ -111,7 +113,9 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   const sessions = new SessionRegistry();
   access.onRevoked((pubkey) => sessions.revoke(ctx, pubkey));
   const httpUrl = relayHttpUrl(config.server.url);
-  const authenticateHttp = httpAuthenticator({ access, relayHttpUrl: httpUrl, required: config.auth.required, metrics: authCounters });
+  // NIP-98 tokens are single-use across every instance sharing the store (REST API and NIP-86).
+  const replay = new SharedReplayGuard(storage.kv, HTTP_AUTH_REPLAY_TTL_SECONDS);
+  const authenticateHttp = httpAuthenticator({ access, relayHttpUrl: httpUrl, required: config.auth.required, metrics: authCounters, replay });
 
   const extensions: RelayExtension[] = await loadExtensions(config, hooks, {
     logger,
@@ -148,6 +152,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     relayHttpUrl: httpUrl,
     logger,
     metrics: authCounters,
+    replay,
     onBanEvent: async (id) => {
       await storage.events.remove([id]);
     },

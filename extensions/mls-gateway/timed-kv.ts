@@ -16,7 +16,7 @@ export function timedKv(kv: KeyValueStore, histogram: Histogram<'op'>): KeyValue
     put: <T>(c: string, k: string, v: T, o?: { expiresAt?: number }) => time('put', () => kv.put<T>(c, k, v, o)),
     delete: (c: string, k: string) => time('delete', () => kv.delete(c, k)),
     list: <T>(c: string, o?: { prefix?: string; limit?: number }) => time('list', () => kv.list<T>(c, o)),
-    update: <T>(c: string, k: string, fn: (cur: T | undefined) => T | undefined) =>
-      time('update', () => kv.update<T>(c, k, fn)),
+    update: <T>(c: string, k: string, fn: (cur: T | undefined) => T | undefined, o?: { expiresAt?: number }) =>
+      time('update', () => kv.update<T>(c, k, fn, o)),
   };
 }

@@ -4,6 +4,7 @@ import { verifyEvent } from 'nostr-tools/pure';
 import { checkEventShape, firstTagValue, type NostrEvent } from '../nostr/event.js';
 import { RelayError } from '../nostr/reasons.js';
 import { ReplayCache } from './replay-cache.js';
+import type { ReplayGuard } from './shared-replay.js';
 
 /** NIP-98 HTTP auth event kind. */
 export const HTTP_AUTH_KIND = 27235;
@@ -25,11 +26,13 @@ export type HttpAuthRequest = {
   /** Unix seconds now. */
   nowSeconds: number;
   /** Where seen event ids are remembered; defaults to one cache shared by the process. */
-  replay?: ReplayCache;
+  replay?: ReplayGuard;
 };
 
-// Twice the window: an event is refused as stale before its id can leave the cache.
-const defaultReplay = new ReplayCache(HTTP_AUTH_WINDOW_SECONDS * 2);
+/** How long a used NIP-98 event id is remembered: twice the window, so a token is stale before its id is forgotten. */
+export const HTTP_AUTH_REPLAY_TTL_SECONDS = HTTP_AUTH_WINDOW_SECONDS * 2;
+
+const defaultReplay = new ReplayCache(HTTP_AUTH_REPLAY_TTL_SECONDS);
 
 /** The ws(s) spelling of an http(s) URL (https→wss, http→ws); other schemes unchanged. */
 export function relayWsUrl(httpUrl: string): string {
@@ -96,9 +99,10 @@ function checkTags(ev: NostrEvent, req: HttpAuthRequest): string | undefined {
  * NIP-98: checks an `Authorization: Nostr <base64 kind 27235 event>` header against the request.
  * Verifies id and signature, `u` (the absolute URL), `method`, created_at within 60 s, and the
  * `payload` sha256 when a body is present; refuses an event id already used (replay). Returns the
- * authenticated pubkey, or a RelayError with prefix `auth-required` (never throws).
+ * authenticated pubkey, or a RelayError: `auth-required`, or `error` when the replay store could
+ * not be reached (never rejects).
  */
-export function checkHttpAuth(header: string | undefined, req: HttpAuthRequest): string | RelayError {
+export async function checkHttpAuth(header: string | undefined, req: HttpAuthRequest): Promise<string | RelayError> {
   const ev = unpack(header);
   if (typeof ev === 'string') return new RelayError('auth-required', ev);
   const problem = checkTags(ev, req);
@@ -106,8 +110,13 @@ export function checkHttpAuth(header: string | undefined, req: HttpAuthRequest):
   // verifyEvent recomputes the id and checks the signature; it caches its verdict on the object, so copy.
   if (!verifyEvent({ ...ev })) return new RelayError('auth-required', 'auth event id or signature is invalid');
   // Remember only verified ids: a forged event must not be able to block a real one.
-  if (!(req.replay ?? defaultReplay).remember(ev.id, req.nowSeconds)) {
-    return new RelayError('auth-required', 'auth event was already used');
+  let firstUse: boolean;
+  try {
+    firstUse = await (req.replay ?? defaultReplay).remember(ev.id, req.nowSeconds);
+  } catch {
+    // Fail closed: without the shared record a replay on another instance could not be told apart.
+    return new RelayError('error', 'could not check the authorization token, try again');
   }
+  if (!firstUse) return new RelayError('auth-required', 'auth event was already used');
   return ev.pubkey;
 }

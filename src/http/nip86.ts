@@ -4,7 +4,7 @@ import type { AccessControl } from '../auth/access-control.js';
 import { AdminParamsError, isAdminMethod, runAdminMethod } from '../auth/admin-methods.js';
 import type { AuthMetrics } from '../auth/metrics.js';
 import { checkHttpAuth, relayWsUrl } from '../auth/nip98.js';
-import type { ReplayCache } from '../auth/replay-cache.js';
+import type { ReplayGuard } from '../auth/shared-replay.js';
 import { shortKey } from '../config/pubkeys.js';
 import { RelayError } from '../nostr/reasons.js';
 import { rawJsonBody } from './raw-body.js';
@@ -22,7 +22,7 @@ export type Nip86Options = {
   onBanEvent?: (id: string) => Promise<void> | void;
   metrics?: AuthMetrics;
   /** NIP-98 replay cache (defaults to the process-wide one). */
-  replay?: ReplayCache;
+  replay?: ReplayGuard;
   /** Unix seconds now (tests). */
   clock?: () => number;
 };
@@ -72,7 +72,7 @@ export const nip86Plugin: FastifyPluginAsync<Nip86Options> = async (app, opts) =
       return answer(reply, 415, { error: `invalid: Content-Type must be ${NIP86_CONTENT_TYPE}` });
     }
     const body = req.body;
-    const auth = checkHttpAuth(req.headers.authorization, {
+    const auth = await checkHttpAuth(req.headers.authorization, {
       url: opts.relayHttpUrl,
       alsoUrls,
       method: 'POST',
@@ -81,6 +81,7 @@ export const nip86Plugin: FastifyPluginAsync<Nip86Options> = async (app, opts) =
       ...(opts.replay ? { replay: opts.replay } : {}),
     });
     if (typeof auth !== 'string') {
+      if (auth.prefix === 'error') return answer(reply, 503, { error: `${auth.prefix}: ${auth.message}` });
       opts.metrics?.authFailures.inc({ reason: 'nip98' });
       log.info({ why: auth.message }, 'management call refused: not authenticated');
       return answer(reply, 401, { error: `${auth.prefix}: ${auth.message}` });
@@ -115,7 +116,7 @@ export type HttpAuthenticatorOptions = {
   /** auth.required: the NIP-98 pubkey must also be allowed. */
   required: boolean;
   metrics?: AuthMetrics;
-  replay?: ReplayCache;
+  replay?: ReplayGuard;
   clock?: () => number;
 };
 
@@ -138,7 +139,7 @@ export function httpAuthenticator(opts: HttpAuthenticatorOptions): (req: Fastify
     // The bytes as sent when the JSON parser kept them (src/http/raw-body.ts): the payload tag hashes those.
     const raw = rawJsonBody(req.raw);
     const body = raw !== undefined ? Buffer.from(raw) : rawBody(req.body);
-    const result = checkHttpAuth(req.headers.authorization, {
+    const result = await checkHttpAuth(req.headers.authorization, {
       url: `${origin}${req.url}`,
       method: req.method,
       ...(body ? { body } : {}),
@@ -146,7 +147,7 @@ export function httpAuthenticator(opts: HttpAuthenticatorOptions): (req: Fastify
       ...(opts.replay ? { replay: opts.replay } : {}),
     });
     if (typeof result !== 'string') {
-      opts.metrics?.authFailures.inc({ reason: 'nip98' });
+      if (result.prefix !== 'error') opts.metrics?.authFailures.inc({ reason: 'nip98' });
       throw result;
     }
     if (opts.access.isBanned(result) || (opts.required && !opts.access.isAllowed(result))) {

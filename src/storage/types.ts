@@ -75,9 +75,15 @@ export interface KeyValueStore {
   list<T>(collection: string, opts?: { prefix?: string; limit?: number }): Promise<KvEntry<T>[]>;
   /**
    * Atomic read-modify-write. `fn` may run more than once (Firestore retries transactions);
-   * returning undefined deletes the document. Resolves to what was written.
+   * returning undefined deletes the document. Resolves to what was written. A live document keeps
+   * its expiry; `expiresAt` (unix seconds) applies when the update creates the document.
    */
-  update<T>(collection: string, key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined>;
+  update<T>(
+    collection: string,
+    key: string,
+    fn: (current: T | undefined) => T | undefined,
+    opts?: { expiresAt?: number },
+  ): Promise<T | undefined>;
 }
 
 /** A backend: the stores it provides, opened and closed together. */

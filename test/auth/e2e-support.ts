@@ -39,6 +39,11 @@ export async function count(client: RawClient, subId: string, ...filters: unknow
 export async function nip86(httpUrl: string, who: Identity, method: string, params: unknown[] = []) {
   const body = { method, params };
   const authorization = await getToken(relayHttpUrl(TEST_RELAY_URL), 'POST', (e) => finalizeEvent(e, who.sk), true, body);
+  return nip86With(httpUrl, authorization, body);
+}
+
+/** Sends a NIP-86 call with a given Authorization header (to replay one token on purpose). */
+export async function nip86With(httpUrl: string, authorization: string, body: { method: string; params: unknown[] }) {
   const res = await fetch(`${httpUrl}/`, {
     method: 'POST',
     headers: { 'content-type': 'application/nostr+json+rpc', authorization },

@@ -26,7 +26,7 @@ describe('NIP-98 HTTP auth', () => {
   it('accepts a token made by nostr-tools and returns the pubkey', async () => {
     const body = { method: 'supportedmethods', params: [] };
     const token = await getToken(URL_, 'post', (e) => finalizeEvent(e, admin.sk), true, body);
-    const result = checkHttpAuth(token, {
+    const result = await checkHttpAuth(token, {
       url: URL_,
       method: 'POST',
       body: Buffer.from(JSON.stringify(body)),
@@ -36,15 +36,15 @@ describe('NIP-98 HTTP auth', () => {
     expect(result).toBe(admin.pk);
   });
 
-  it('refuses a missing or malformed header with auth-required', () => {
+  it('refuses a missing or malformed header with auth-required', async () => {
     for (const h of [undefined, '', 'Bearer abc', 'Nostr !!!', `Nostr ${Buffer.from('{"x":1}').toString('base64')}`]) {
-      const r = checkHttpAuth(h, { url: URL_, method: 'POST', nowSeconds: now(), replay: new ReplayCache(120) });
+      const r = await checkHttpAuth(h, { url: URL_, method: 'POST', nowSeconds: now(), replay: new ReplayCache(120) });
       expect(r, String(h)).toBeInstanceOf(RelayError);
       expect((r as RelayError).prefix).toBe('auth-required');
     }
   });
 
-  it('refuses a wrong URL, method, kind or a stale event', () => {
+  it('refuses a wrong URL, method, kind or a stale event', async () => {
     const replay = new ReplayCache(120);
     const cases: [string, string][] = [
       [header({ url: 'https://relay.example.com/other' }), 'u tag'],
@@ -55,14 +55,14 @@ describe('NIP-98 HTTP auth', () => {
       [header({ kind: 27236 }), 'kind'],
     ];
     for (const [h, what] of cases) {
-      const r = checkHttpAuth(h, { url: URL_, method: 'POST', nowSeconds: now(), replay });
+      const r = await checkHttpAuth(h, { url: URL_, method: 'POST', nowSeconds: now(), replay });
       expect(r, what).toBeInstanceOf(RelayError);
       expect((r as RelayError).message).toContain(what);
     }
   });
 
-  it('normalises the URL as a parser does (host case, default port, empty path)', () => {
-    const r = checkHttpAuth(header({ url: 'https://RELAY.example.com:443' }), {
+  it('normalises the URL as a parser does (host case, default port, empty path)', async () => {
+    const r = await checkHttpAuth(header({ url: 'https://RELAY.example.com:443' }), {
       url: URL_,
       method: 'post',
       nowSeconds: now(),
@@ -71,38 +71,38 @@ describe('NIP-98 HTTP auth', () => {
     expect(r).toBe(admin.pk);
   });
 
-  it('requires a matching payload when a body is present', () => {
+  it('requires a matching payload when a body is present', async () => {
     const replay = new ReplayCache(120);
     const body = Buffer.from('{"method":"banpubkey","params":[]}');
     const opts = { url: URL_, method: 'POST', body, nowSeconds: now(), replay };
-    expect((checkHttpAuth(header({}), opts) as RelayError).message).toContain('payload tag is required');
+    expect((await checkHttpAuth(header({}), opts) as RelayError).message).toContain('payload tag is required');
     const other = sha(Buffer.from('{"method":"supportedmethods","params":[]}'));
-    expect((checkHttpAuth(header({ payload: other }), opts) as RelayError).message).toContain('does not match the body');
-    expect(checkHttpAuth(header({ payload: sha(body) }), opts)).toBe(admin.pk);
+    expect((await checkHttpAuth(header({ payload: other }), opts) as RelayError).message).toContain('does not match the body');
+    expect(await checkHttpAuth(header({ payload: sha(body) }), opts)).toBe(admin.pk);
   });
 
-  it('refuses a tampered signature', () => {
+  it('refuses a tampered signature', async () => {
     const ev = JSON.parse(Buffer.from(header({}).slice(6), 'base64').toString()) as { sig: string };
     ev.sig = (ev.sig[0] === 'a' ? 'b' : 'a') + ev.sig.slice(1);
     const h = `Nostr ${Buffer.from(JSON.stringify(ev)).toString('base64')}`;
-    const r = checkHttpAuth(h, { url: URL_, method: 'POST', nowSeconds: now(), replay: new ReplayCache(120) });
+    const r = await checkHttpAuth(h, { url: URL_, method: 'POST', nowSeconds: now(), replay: new ReplayCache(120) });
     expect((r as RelayError).message).toContain('signature');
   });
 
-  it('refuses a replayed token, also from the default process-wide cache', () => {
+  it('refuses a replayed token, also from the default process-wide cache', async () => {
     const replay = new ReplayCache(120);
     const h = header({});
-    expect(checkHttpAuth(h, { url: URL_, method: 'POST', nowSeconds: now(), replay })).toBe(admin.pk);
-    expect((checkHttpAuth(h, { url: URL_, method: 'POST', nowSeconds: now(), replay }) as RelayError).message).toContain(
+    expect(await checkHttpAuth(h, { url: URL_, method: 'POST', nowSeconds: now(), replay })).toBe(admin.pk);
+    expect((await checkHttpAuth(h, { url: URL_, method: 'POST', nowSeconds: now(), replay }) as RelayError).message).toContain(
       'already used',
     );
     const h2 = header({ payload: sha(Buffer.from('x')) });
     const opts = { url: URL_, method: 'POST', body: Buffer.from('x'), nowSeconds: now() };
-    expect(checkHttpAuth(h2, opts)).toBe(admin.pk);
-    expect(checkHttpAuth(h2, opts)).toBeInstanceOf(RelayError);
+    expect(await checkHttpAuth(h2, opts)).toBe(admin.pk);
+    expect(await checkHttpAuth(h2, opts)).toBeInstanceOf(RelayError);
   });
 
-  it('replay cache stays bounded and forgets expired ids', () => {
+  it('replay cache stays bounded and forgets expired ids', async () => {
     const cache = new ReplayCache(10, 3);
     for (const id of ['a', 'b', 'c', 'd']) expect(cache.remember(id, 100)).toBe(true);
     expect(cache.size).toBe(3);
@@ -111,15 +111,15 @@ describe('NIP-98 HTTP auth', () => {
     expect(cache.remember('d', 111)).toBe(true);
   });
 
-  it('accepts an alternative spelling of the URL only when the caller lists it', () => {
+  it('accepts an alternative spelling of the URL only when the caller lists it', async () => {
     const h = header({ url: 'wss://relay.example.com' });
     const base = { url: URL_, method: 'POST', nowSeconds: now(), replay: new ReplayCache(120) };
-    expect(checkHttpAuth(h, base)).toBeInstanceOf(RelayError);
-    expect(checkHttpAuth(h, { ...base, alsoUrls: ['wss://relay.example.com/'] })).toBe(admin.pk);
+    expect(await checkHttpAuth(h, base)).toBeInstanceOf(RelayError);
+    expect(await checkHttpAuth(h, { ...base, alsoUrls: ['wss://relay.example.com/'] })).toBe(admin.pk);
     expect(relayWsUrl('https://relay.example.com/')).toBe('wss://relay.example.com/');
   });
 
-  it('derives the relay http URL from server.url', () => {
+  it('derives the relay http URL from server.url', async () => {
     expect(relayHttpUrl('wss://relay.example.com')).toBe('https://relay.example.com/');
     expect(relayHttpUrl('ws://127.0.0.1:8080')).toBe('http://127.0.0.1:8080/');
     expect(relayHttpUrl('wss://relay.example.com:8443/nostr')).toBe('https://relay.example.com:8443/nostr');

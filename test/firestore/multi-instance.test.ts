@@ -1,9 +1,12 @@
+import { getToken } from 'nostr-tools/nip98';
+import { finalizeEvent } from 'nostr-tools/pure';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { relayHttpUrl } from '../../src/auth/nip98.js';
 import { startRelayProcess, type RelayProcess } from '../../bench/lib/relay-process.js';
 import { emulatorHost, freshProjectId } from '../storage/firestore-env.js';
 import { TEST_RELAY_URL } from '../harness.js';
 import { identity, signed } from '../helpers.js';
-import { clientAs, nip86, publish } from '../auth/e2e-support.js';
+import { clientAs, nip86, nip86With, publish } from '../auth/e2e-support.js';
 
 // Two relay processes on one Firestore (emulator) database: what Cloud Run does under load.
 describe.skipIf(!emulatorHost)('two relay instances sharing one Firestore database', () => {
@@ -41,6 +44,18 @@ describe.skipIf(!emulatorHost)('two relay instances sharing one Firestore databa
     expect(stored.events.map((e) => e.id)).toEqual([ev.id]);
     onA.close();
     onB.close();
+  });
+
+  it('refuses on B a NIP-98 token already used on A (single use across instances)', async () => {
+    const body = { method: 'listallowedpubkeys', params: [] };
+    const token = await getToken(relayHttpUrl(TEST_RELAY_URL), 'POST', (e) => finalizeEvent(e, admin.sk), true, body);
+    const first = await nip86With(a.httpUrl, token, body);
+    expect(first.status).toBe(200);
+    const replayed = await nip86With(b.httpUrl, token, body);
+    expect(replayed.status).toBe(401);
+    expect(replayed.json.error).toMatch(/^auth-required: auth event was already used/);
+    // A fresh token from the same admin still works on B (another body: the same one signed in the same second is the same token).
+    expect((await nip86(b.httpUrl, admin, 'supportedmethods')).status).toBe(200);
   });
 
   it('applies a ban made through NIP-86 on A to B within seconds, cutting its live subscription', async () => {

@@ -172,6 +172,22 @@ export function kvContract(name: string, open: () => Promise<Storage>): void {
         expect(await kv.get('sessions', 'old')).toEqual({ n: 10 });
       });
 
+      it('gives a document created by update the expiry asked for, and keeps a live one\'s own', async () => {
+        const t = now();
+        // Created already expired: written, but absent to every reader.
+        expect(await kv.update<Doc>('seen', 'gone', () => ({ n: 1 }), { expiresAt: t - 10 })).toEqual({ n: 1 });
+        expect(await kv.get('seen', 'gone')).toBeUndefined();
+        expect(await kv.update<Doc>('seen', 'kept', () => ({ n: 1 }), { expiresAt: t + 100_000 })).toEqual({ n: 1 });
+        // A live document keeps its expiry: an expiresAt in the past on a later update does not hide it.
+        await kv.update<Doc>('seen', 'kept', (cur) => ({ n: (cur?.n ?? 0) + 1 }), { expiresAt: t - 10 });
+        expect(await kv.get('seen', 'kept')).toEqual({ n: 2 });
+        // And an expiring live document keeps expiring: it is not made permanent by an update without expiresAt.
+        await kv.put('seen', 'brief', { n: 1 }, { expiresAt: t + 2 });
+        await kv.update<Doc>('seen', 'brief', () => ({ n: 5 }));
+        await new Promise((r) => setTimeout(r, (t + 2) * 1000 - Date.now() + 100));
+        expect(await kv.get('seen', 'brief')).toBeUndefined();
+      });
+
       it('clears an expiry when the document is put again without one', async () => {
         const t = now();
         await kv.put('sessions', 'k', { n: 1 }, { expiresAt: t - 10 });

@@ -9,6 +9,8 @@ const STATUS: Partial<Record<ReasonPrefix, number>> = {
   invalid: 400,
   'rate-limited': 429,
   unsupported: 400,
+  // A dependency (the store) failed: try again.
+  error: 503,
 };
 
 /** An error a route throws on purpose: a reason prefix, a status and a message safe to show. */

@@ -88,7 +88,12 @@ export class FirestoreKeyValueStore implements KeyValueStore {
     }, this.inFlight);
   }
 
-  async update<T>(collection: string, key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
+  async update<T>(
+    collection: string,
+    key: string,
+    fn: (current: T | undefined) => T | undefined,
+    opts: { expiresAt?: number } = {},
+  ): Promise<T | undefined> {
     const ref = this.entries(collection).doc(toDocId(key));
     // An error thrown by fn is the caller's, not the backend's: it is passed on unchanged.
     let fnError: { error: unknown } | undefined;
@@ -115,8 +120,9 @@ export class FirestoreKeyValueStore implements KeyValueStore {
               return undefined;
             }
             const doc: KvDoc = { key, json: JSON.stringify(next) };
-            // An update keeps the expiry of a live document (a claim stays on its deadline).
+            // An update keeps the expiry of a live document (a claim stays on its deadline); a new one gets opts.expiresAt.
             if (live && data.expires_at) doc.expires_at = data.expires_at;
+            else if (!live && opts.expiresAt !== undefined) doc.expires_at = Timestamp.fromMillis(opts.expiresAt * 1000);
             tx.set(ref, doc);
             return next;
           }, UPDATE_OPTIONS),

@@ -73,14 +73,19 @@ export class SqliteKeyValueStore implements KeyValueStore {
     return out;
   }
 
-  async update<T>(collection: string, key: string, fn: (current: T | undefined) => T | undefined): Promise<T | undefined> {
+  async update<T>(
+    collection: string,
+    key: string,
+    fn: (current: T | undefined) => T | undefined,
+    opts: { expiresAt?: number } = {},
+  ): Promise<T | undefined> {
     // Read, fn and write run back to back inside the group's transaction: nothing interleaves.
     return this.writes.run(() => {
       const row = this.st.get.get(collection, key, unixNow()) as ValueRow | undefined;
       const next = fn(row ? (JSON.parse(row.value) as T) : undefined);
       if (next === undefined) this.st.delete.run(collection, key);
-      // The document keeps its expiry across updates; a new (or expired) document has none.
-      else this.st.upsert.run(collection, key, encode(next), row?.expires_at ?? null);
+      // A live document keeps its expiry across updates; a new (or expired) one gets opts.expiresAt.
+      else this.st.upsert.run(collection, key, encode(next), row ? row.expires_at : (opts.expiresAt ?? null));
       return next;
     });
   }
