@@ -37,8 +37,6 @@ export class LiveFanout {
   broadcast(ev: NostrEvent): number {
     if (!this.recent.add(ev.id)) return 0;
     let json: string | undefined;
-    // One encoded frame per subscription id: subscribers that chose the same id share its bytes.
-    const frames = new Map<string, Buffer>();
     let sent = 0;
     for (const sub of this.index.candidates(ev)) {
       const session = sub.session;
@@ -48,9 +46,7 @@ export class LiveFanout {
         void this.sendNarrowed(sub, ev, json);
         continue;
       }
-      let frame = frames.get(sub.subId);
-      if (!frame) frames.set(sub.subId, (frame = Buffer.from(eventFrame(sub.subId, json))));
-      if (session.send(frame)) sent++;
+      if (session.send(eventFrame(sub.subId, json))) sent++;
     }
     if (sent > 0) this.onSent(sent);
     return sent;

@@ -30,18 +30,17 @@ export class Session implements SessionContext {
   ) {}
 
   /**
-   * Sends a text frame unless the client stopped reading: past `maxBufferedBytes` of unsent data
-   * the connection is dropped, so one slow reader cannot grow the relay's memory. A Buffer (UTF-8
-   * text) can be shared by many sessions: fanout encodes a frame once, not once per subscriber.
+   * Sends a frame unless the client stopped reading: past `maxBufferedBytes` of unsent data the
+   * connection is dropped, so one slow reader cannot grow the relay's memory.
    */
-  send(frame: string | Buffer): boolean {
+  send(frame: string): boolean {
     if (this.closed) return false;
     if (this.ws.bufferedAmount > this.maxBufferedBytes) {
       this.onSlowClient(this);
       this.terminate('slow-client');
       return false;
     }
-    this.ws.send(frame, { binary: false });
+    this.ws.send(frame);
     return true;
   }
 
