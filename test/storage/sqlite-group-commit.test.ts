@@ -87,7 +87,11 @@ describe('sqlite group commit (event batches and kv writes of one event-loop tur
     expect(results.status).toBe('fulfilled');
     const statuses = (results as PromiseFulfilledResult<Awaited<ReturnType<Storage['events']['saveBatch']>>>).value;
     expect(statuses.every((r) => r.status === 'error')).toBe(true);
+    // A fixed text for clients and logs, not SQLite's own message.
+    expect(statuses.map((r) => (r.status === 'error' ? r.error.message : ''))).toContain('storage full');
     expect(kv.status).toBe('rejected');
+    expect((kv as PromiseRejectedResult).reason.message).toBe('storage full');
+    expect((storage.events as unknown as { db: Database.Database }).db.inTransaction).toBe(false);
     expect(await storage.events.count([{ kinds: [1] }])).toBe(1);
     expect(await storage.kv.get('c', 'big')).toBeUndefined();
     // The store still works once there is room again.

@@ -3,7 +3,7 @@ import type { NostrEvent } from '../../nostr/event.js';
 import type { Filter } from '../../nostr/filter.js';
 import type { EventStore, QueryOptions, SaveResult } from '../types.js';
 import { toStorageError } from './errors.js';
-import { GroupCommit } from './group-commit.js';
+import type { GroupCommit } from './group-commit.js';
 import { buildCountQuery, buildPageQuery, type PageCursor, type PageRow } from './query-builder.js';
 import { SqliteBatchSaver, type SaveItem } from './save-batch.js';
 
@@ -41,7 +41,7 @@ export class SqliteEventStore implements EventStore {
     private readonly db: Database,
     private readonly closeDb: () => Promise<void>,
     /** Shared with the kv store: event batches and kv writes of one event-loop turn commit together. */
-    private readonly writes: GroupCommit = new GroupCommit(db),
+    private readonly writes: GroupCommit,
   ) {
     this.saver = new SqliteBatchSaver(db);
     this.hasStmt = db.prepare('SELECT 1 FROM events WHERE id = ?').pluck();

@@ -37,9 +37,9 @@ function isFileBacked(path: string): boolean {
  * the last committed batches (the database stays consistent, it just rolls back to an earlier
  * commit). Pass `synchronous: 'FULL'` when `OK true` must also survive power loss.
  *
- * Batching: each `saveBatch` call is one IMMEDIATE transaction (one WAL commit, and with FULL one
- * fsync) whatever its size; each item runs in its own savepoint so a failing item is reported as
- * `error` without failing the rest. The relay's writer groups the events of a tick into one call.
+ * Batching: the `saveBatch` calls and kv writes of one event-loop turn run in one IMMEDIATE
+ * transaction (one WAL commit, and with FULL one fsync; see GroupCommit); each event runs in its
+ * own savepoint so a failing one is reported as `error` without failing the rest.
  *
  * Checkpoints (copying the WAL into the database file and fsyncing it) run in a worker thread
  * for file-backed databases (see WalCheckpointer), not inside the commits on the event loop.

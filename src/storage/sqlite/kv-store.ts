@@ -1,7 +1,7 @@
 import Database, { type Statement } from 'better-sqlite3';
 import type { KeyValueStore, KvEntry } from '../types.js';
 import { toStorageError } from './errors.js';
-import { GroupCommit } from './group-commit.js';
+import type { GroupCommit } from './group-commit.js';
 
 type ValueRow = { value: string; expires_at: number | null };
 type EntryRow = { key: string; value: string };
@@ -27,7 +27,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
   constructor(
     db: Database.Database,
     /** Shared with the event store: see GroupCommit. */
-    private readonly writes: GroupCommit = new GroupCommit(db),
+    private readonly writes: GroupCommit,
   ) {
     const live = '(expires_at IS NULL OR expires_at > ?)';
     this.st = {

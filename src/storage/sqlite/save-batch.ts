@@ -31,8 +31,6 @@ export class SqliteBatchSaver {
     | 'upsertAddressTomb',
     Statement
   >;
-  /** Runs the whole batch: BEGIN IMMEDIATE takes the write lock up front, so the commit cannot fail on lock upgrade. */
-  private readonly runBatch: (items: SaveItem[]) => SaveResult[];
   /** One item in a SAVEPOINT: better-sqlite3 turns a transaction function called inside another into a savepoint. */
   private readonly runItem: (item: SaveItem) => SaveStatus;
 
@@ -59,31 +57,16 @@ export class SqliteBatchSaver {
       ),
     };
     this.runItem = db.transaction((item: SaveItem) => this.saveOne(item));
-    const batch = db.transaction((items: SaveItem[]) => this.saveWithin(items));
-    this.runBatch = (items) => batch.immediate(items);
   }
 
   /**
-   * Saves the items inside a transaction the caller has open (the store's group commit), each in
-   * its own savepoint. Throws only when SQLite rolled back the caller's whole transaction.
+   * Saves the items inside a transaction the caller has open (the store's group commit) and
+   * returns one result per item, in order; later items see earlier ones. An item that throws is
+   * rolled back to its own savepoint and reported as `error`; the others stay. Throws only when
+   * SQLite rolled back the caller's whole transaction (disk full, I/O).
    */
   saveWithin(items: SaveItem[]): SaveResult[] {
     return items.map((item) => this.saveIsolated(item));
-  }
-
-  /**
-   * Saves the items in one transaction and returns one result per item, in order. An item that
-   * throws is rolled back to its savepoint and reported as `error`; the others still commit.
-   * When the transaction itself fails (lock, disk), nothing is stored and every item is `error`.
-   */
-  save(items: SaveItem[]): SaveResult[] {
-    if (items.length === 0) return [];
-    try {
-      return this.runBatch(items);
-    } catch (err) {
-      const error = toStorageError(err);
-      return items.map(() => ({ status: 'error', error }));
-    }
   }
 
   private saveIsolated(item: SaveItem): SaveResult {
