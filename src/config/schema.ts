@@ -68,6 +68,9 @@ export const coreSchema: Section = {
       min: 1,
     }),
     max_subid_length: int(64, 'Characters of a subscription id.', { min: 1, max: 1024 }),
+    max_count: int(10000, 'COUNT examines at most this many events; a larger count is answered as this number with `approximate: true` (NIP-45).', {
+      min: 1,
+    }),
     created_at_past_seconds: int(94608000, 'How far in the past created_at may be (seconds).'),
     created_at_future_seconds: int(900, 'How far in the future created_at may be (seconds).'),
     max_buffered_bytes: int(8388608, 'Outbound bytes buffered for a slow client before it is disconnected.', { min: 65536 }),

@@ -24,6 +24,7 @@ export type RelayConfig = {
     readonly max_content_bytes: number;
     readonly max_tag_bytes: number;
     readonly max_subid_length: number;
+    readonly max_count: number;
     readonly created_at_past_seconds: number;
     readonly created_at_future_seconds: number;
     readonly max_buffered_bytes: number;

@@ -70,8 +70,8 @@ export function authChallengeFrame(challenge: string): string {
 }
 
 /** `["COUNT", subId, {"count": n}]`. */
-export function countFrame(subId: string, count: number): string {
-  return JSON.stringify(['COUNT', subId, { count }]);
+export function countFrame(subId: string, count: number, approximate = false): string {
+  return JSON.stringify(['COUNT', subId, approximate ? { count, approximate } : { count }]);
 }
 
 /** The serialization sent to subscribers: only the seven NIP-01 fields, in a stable order. */

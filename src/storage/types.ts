@@ -46,8 +46,11 @@ export interface EventStore {
   saveBatch(items: { event: VerifiedEvent; deletion?: DeletionRequest }[]): Promise<SaveResult[]>;
   /** Events matching any filter, newest first (ties by id), each filter's limit applied to it. */
   query(filters: Filter[], opts?: QueryOptions): Promise<NostrEvent[]>;
-  /** Number of distinct events matching any filter (NIP-45). */
-  count(filters: Filter[], opts?: QueryOptions): Promise<number>;
+  /**
+   * Number of distinct events matching any filter (NIP-45), counting no further than `max` when
+   * given (the work of a count then stays bounded however many events match).
+   */
+  count(filters: Filter[], opts?: QueryOptions & { max?: number }): Promise<number>;
   /** True when the id is stored (cheap duplicate check before verifying). */
   has(id: string): Promise<boolean>;
   /** Removes events by id without tombstones (admin bans, retention). Returns how many were removed. */

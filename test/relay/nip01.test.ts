@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Relay } from 'nostr-tools/relay';
 import { connect, RawClient, startTestRelay, waitFor, type TestRelay } from '../harness.js';
+import { clientAs } from '../auth/e2e-support.js';
 import { identity, now, signed } from '../helpers.js';
 
 let relay: TestRelay;
@@ -122,6 +123,32 @@ describe('NIP-01 over a real socket', () => {
     const res = await client.request(['COUNT', 'c1', { authors: [who.pk], kinds: [7] }], (m) => m[0] === 'COUNT' && m[1] === 'c1');
     expect(res[2]).toEqual({ count: 3 });
     client.close();
+  });
+
+  it('bounds COUNT at limits.max_count and says so with approximate: true, never for events the client cannot read', async () => {
+    const small = await startTestRelay({ overrides: { limits: { max_count: 5 } } });
+    try {
+      const client = await RawClient.open(small.url);
+      const who = identity();
+      for (let i = 0; i < 7; i++) await client.publish(signed(who, { kind: 7, content: `r${i}` }));
+      for (let i = 0; i < 3; i++) await client.publish(signed(who, { kind: 8, content: `s${i}` }));
+      const count = async (id: string, ...filters: object[]) =>
+        (await client.request(['COUNT', id, ...filters], (m) => m[0] === 'COUNT' && m[1] === id))[2];
+      expect(await count('c1', { authors: [who.pk], kinds: [7] })).toEqual({ count: 5, approximate: true });
+      expect(await count('c2', { authors: [who.pk], kinds: [8] })).toEqual({ count: 3 });
+      // Recipient-only gift wraps are counted by reading them through the gate, within the same bound.
+      for (let i = 0; i < 6; i++) await client.publish(signed(identity(), { kind: 1059, tags: [['p', who.pk]], content: `w${i}` }));
+      const gatedCount = async (c: RawClient, id: string) =>
+        (await c.request(['COUNT', id, { kinds: [1059], '#p': [who.pk] }], (m) => m[0] === 'COUNT' && m[1] === id))[2];
+      const recipient = await clientAs(small.url, who);
+      expect(await gatedCount(recipient, 'g1')).toEqual({ count: 5, approximate: true });
+      // A stranger reads none: 0, and no hint that the scan was full of wraps for someone else.
+      const stranger = await clientAs(small.url, identity());
+      expect(await gatedCount(stranger, 'g2')).toEqual({ count: 0 });
+      for (const c of [client, recipient, stranger]) c.close();
+    } finally {
+      await small.stop();
+    }
   });
 
   it('lets several subscriptions on one connection receive the same live event', async () => {

@@ -140,6 +140,9 @@ export function eventStoreContract(name: string, open: () => Promise<Storage>): 
         expect(await store.count([{ kinds: [445], limit: 1 }])).toBe(2);
         expect(await store.count([{ kinds: [9999] }])).toBe(0);
         expect(await store.count([])).toBe(0);
+        // A bound stops the count there, across filters too; below the bound the count is exact.
+        expect(await store.count([{ kinds: [1] }, { authors: [alice.pk] }], { max: 2 })).toBe(2);
+        expect(await store.count([{ kinds: [1] }, { authors: [alice.pk] }], { max: 10 })).toBe(3);
       });
     });
 

@@ -149,10 +149,14 @@ export class FirestoreEventStore implements EventStore {
     });
   }
 
-  /** NIP-45: distinct matches; a positive limit hides nothing from a count. */
-  async count(filters: Filter[], opts: QueryOptions = {}): Promise<number> {
-    const unlimited = filters.map((f) => (f.limit ? { ...f, limit: undefined } : f));
-    return (await this.query(unlimited, opts)).length;
+  /**
+   * NIP-45: distinct matches; a filter's own limit hides nothing from a count. With `max` each
+   * filter reads at most `max` documents, so a count never reads a whole collection.
+   */
+  async count(filters: Filter[], opts: QueryOptions & { max?: number } = {}): Promise<number> {
+    const bounded = filters.map((f) => ({ ...f, limit: opts.max }));
+    const n = (await this.query(bounded, opts)).length;
+    return opts.max === undefined ? n : Math.min(n, opts.max);
   }
 
   async has(id: string): Promise<boolean> {

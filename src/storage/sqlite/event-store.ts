@@ -119,9 +119,9 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  async count(filters: Filter[], opts: QueryOptions = {}): Promise<number> {
+  async count(filters: Filter[], opts: QueryOptions & { max?: number } = {}): Promise<number> {
     opts.signal?.throwIfAborted();
-    const built = buildCountQuery(filters, opts.now ?? unixNow());
+    const built = buildCountQuery(filters, opts.now ?? unixNow(), opts.max);
     if (!built) return 0;
     const row = this.guard(() => this.prepared(built.sql).get(...built.params)) as { n: number };
     return row.n;

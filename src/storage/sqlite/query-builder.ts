@@ -86,11 +86,11 @@ export function buildPageQuery(filter: Filter, opts: { now: number; pageSize: nu
 }
 
 /**
- * The number of distinct events matching any of the filters (NIP-45). `limit` is ignored: a
- * count says how many events match, not how many one REQ would return. Returns undefined when
- * no filter can match anything.
+ * The number of distinct events matching any of the filters (NIP-45), at most `max` when given
+ * (SQLite stops reading there). `limit` is ignored: a count says how many events match, not how
+ * many one REQ would return. Returns undefined when no filter can match anything.
  */
-export function buildCountQuery(filters: Filter[], now: number): BuiltQuery | undefined {
+export function buildCountQuery(filters: Filter[], now: number, max?: number): BuiltQuery | undefined {
   const selects: string[] = [];
   const params: (string | number)[] = [];
   for (const filter of filters) {
@@ -103,5 +103,6 @@ export function buildCountQuery(filters: Filter[], now: number): BuiltQuery | un
   }
   if (selects.length === 0) return undefined;
   // UNION (not UNION ALL) removes events matched by several filters.
-  return { sql: `SELECT COUNT(*) AS n FROM (${selects.join(' UNION ')})`, params };
+  if (max === undefined) return { sql: `SELECT COUNT(*) AS n FROM (${selects.join(' UNION ')})`, params };
+  return { sql: `SELECT COUNT(*) AS n FROM (${selects.join(' UNION ')} LIMIT ?)`, params: [...params, max] };
 }
