@@ -29,6 +29,13 @@ describe('sqlite query plans', () => {
     expect(lines.join('\n')).toMatch(/SEARCH e USING INDEX events_pubkey_kind_created \(pubkey=\? AND kind=\?\)/);
   });
 
+  it('authors alone walk (pubkey, created_at) newest first instead of sorting the author\'s history', () => {
+    const lines = plan({ authors: [A], limit: 50 });
+    if (process.env.SHOW_PLANS) console.log('authors', lines);
+    expect(lines.join('\n')).toMatch(/SEARCH e USING INDEX events_pubkey_created \(pubkey=\?\)/);
+    expect(lines.join('\n')).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
+  });
+
   it('kinds alone seek (kind, created_at) and sort only the id tie-break', () => {
     const lines = plan({ kinds: [445], limit: 10 });
     if (process.env.SHOW_PLANS) console.log('kinds', lines);

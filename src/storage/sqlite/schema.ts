@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS events (
   raw        TEXT    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_pubkey_kind_created ON events (pubkey, kind, created_at);
+CREATE INDEX IF NOT EXISTS events_pubkey_created ON events (pubkey, created_at);
 CREATE INDEX IF NOT EXISTS events_kind_created ON events (kind, created_at);
 CREATE INDEX IF NOT EXISTS events_created ON events (created_at);
 CREATE UNIQUE INDEX IF NOT EXISTS events_coordinate ON events (kind, pubkey, d) WHERE d IS NOT NULL;
