@@ -69,10 +69,15 @@ export type KvEntry<T> = { key: string; value: T };
  * A small document store for relay state that is not events: admin allow/ban lists, the MLS
  * gateway's registry, rosters, claims. Collections are flat; keys are strings.
  */
+/** `expiresAt` (unix seconds): from then on every reader treats the document as absent. */
+export type KvWriteOptions = { expiresAt?: number };
+/** The read-modify-write step of KeyValueStore.update; returning undefined deletes the document. */
+export type KvUpdateFn<T> = (current: T | undefined) => T | undefined;
+
 export interface KeyValueStore {
   get<T>(collection: string, key: string): Promise<T | undefined>;
   /** Writes a document; `expiresAt` (unix seconds) lets the backend drop it later. */
-  put<T>(collection: string, key: string, value: T, opts?: { expiresAt?: number }): Promise<void>;
+  put<T>(collection: string, key: string, value: T, opts?: KvWriteOptions): Promise<void>;
   delete(collection: string, key: string): Promise<void>;
   /** Documents of a collection, ordered by key, optionally those whose key starts with `prefix`. */
   list<T>(collection: string, opts?: { prefix?: string; limit?: number }): Promise<KvEntry<T>[]>;
@@ -81,12 +86,7 @@ export interface KeyValueStore {
    * returning undefined deletes the document. Resolves to what was written. A live document keeps
    * its expiry; `expiresAt` (unix seconds) applies when the update creates the document.
    */
-  update<T>(
-    collection: string,
-    key: string,
-    fn: (current: T | undefined) => T | undefined,
-    opts?: { expiresAt?: number },
-  ): Promise<T | undefined>;
+  update<T>(collection: string, key: string, fn: KvUpdateFn<T>, opts?: KvWriteOptions): Promise<T | undefined>;
 }
 
 /** A backend: the stores it provides, opened and closed together. */

@@ -5,7 +5,7 @@ import {
   type Firestore,
   type QueryDocumentSnapshot,
 } from '@google-cloud/firestore';
-import type { KeyValueStore, KvEntry } from '../../storage/types.js';
+import type { KeyValueStore, KvEntry, KvUpdateFn, KvWriteOptions } from '../../storage/types.js';
 import { guarded } from './errors.js';
 import { InFlight } from './in-flight.js';
 import { toDocId } from './ids.js';
@@ -53,7 +53,7 @@ export class FirestoreKeyValueStore implements KeyValueStore {
     return isLive(data, Date.now()) ? (JSON.parse(data.json) as T) : undefined;
   }
 
-  async put<T>(collection: string, key: string, value: T, opts: { expiresAt?: number } = {}): Promise<void> {
+  async put<T>(collection: string, key: string, value: T, opts: KvWriteOptions = {}): Promise<void> {
     const doc: KvDoc = { key, json: JSON.stringify(value) };
     if (opts.expiresAt !== undefined) doc.expires_at = Timestamp.fromMillis(opts.expiresAt * 1000);
     await guarded('kv put', this.timeoutMs, () => this.entries(collection).doc(toDocId(key)).set(doc), this.inFlight);
@@ -88,12 +88,7 @@ export class FirestoreKeyValueStore implements KeyValueStore {
     }, this.inFlight);
   }
 
-  async update<T>(
-    collection: string,
-    key: string,
-    fn: (current: T | undefined) => T | undefined,
-    opts: { expiresAt?: number } = {},
-  ): Promise<T | undefined> {
+  async update<T>(collection: string, key: string, fn: KvUpdateFn<T>, opts: KvWriteOptions = {}): Promise<T | undefined> {
     const ref = this.entries(collection).doc(toDocId(key));
     // An error thrown by fn is the caller's, not the backend's: it is passed on unchanged.
     let fnError: { error: unknown } | undefined;

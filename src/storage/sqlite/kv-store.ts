@@ -1,5 +1,5 @@
 import Database, { type Statement } from 'better-sqlite3';
-import type { KeyValueStore, KvEntry } from '../types.js';
+import type { KeyValueStore, KvEntry, KvUpdateFn, KvWriteOptions } from '../types.js';
 import { toStorageError } from './errors.js';
 import type { GroupCommit } from './group-commit.js';
 
@@ -47,7 +47,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
-  async put<T>(collection: string, key: string, value: T, opts: { expiresAt?: number } = {}): Promise<void> {
+  async put<T>(collection: string, key: string, value: T, opts: KvWriteOptions = {}): Promise<void> {
     const json = encode(value);
     await this.writes.run(() => this.st.upsert.run(collection, key, json, opts.expiresAt ?? null));
   }
@@ -73,12 +73,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
     return out;
   }
 
-  async update<T>(
-    collection: string,
-    key: string,
-    fn: (current: T | undefined) => T | undefined,
-    opts: { expiresAt?: number } = {},
-  ): Promise<T | undefined> {
+  async update<T>(collection: string, key: string, fn: KvUpdateFn<T>, opts: KvWriteOptions = {}): Promise<T | undefined> {
     // Read, fn and write run back to back inside the group's transaction: nothing interleaves.
     return this.writes.run(() => {
       const row = this.st.get.get(collection, key, unixNow()) as ValueRow | undefined;
