@@ -8,12 +8,17 @@ const { path, intervalMs } = workerData as CheckpointWorkerData;
 const db = new Database(path);
 db.pragma('busy_timeout = 5000');
 
+// Reported once per run of failures, not every interval: a failing disk must not flood the logs.
+let failing = false;
+
 function checkpoint(): void {
   try {
     // PASSIVE never waits for the writer or readers: it copies what it can now and returns.
     db.pragma('wal_checkpoint(PASSIVE)');
+    failing = false;
   } catch (err) {
-    parentPort?.postMessage({ type: 'failed', message: (err as Error).message } satisfies CheckpointWorkerMessage);
+    if (!failing) parentPort?.postMessage({ type: 'failed', message: (err as Error).message } satisfies CheckpointWorkerMessage);
+    failing = true;
   }
 }
 
