@@ -26,12 +26,16 @@ async function checkAuth(ctx: RelayContext, session: Session, raw: unknown): Pro
 
 /**
  * NIP-42 AUTH: on success the pubkey joins the connection's authenticated set (a connection may
- * authenticate several). A pubkey that is not allowlisted is refused with `restricted:`.
+ * authenticate several). A pubkey that is not allowlisted, or banned, is refused with `restricted:` and
+ * remembered in `session.refused`.
  */
 export async function handleAuth(ctx: RelayContext, session: Session, raw: unknown): Promise<void> {
   const id = typeof (raw as { id?: unknown })?.id === 'string' ? ((raw as { id: string }).id.slice(0, 64)) : '';
   const problem = await checkAuth(ctx, session, raw);
   if (problem) {
+    // A key refused for who it is (not allowed, banned) has performed AUTH: from now on this
+    // connection is answered `restricted:`, not asked to authenticate again (authPrefix).
+    if (problem.prefix === 'restricted') session.refused.add((raw as NostrEvent).pubkey);
     ctx.metrics.authFailures.inc({ reason: problem.prefix });
     ctx.logger.info({ connId: session.connId, reason: problem.prefix }, 'auth refused');
     session.send(okFrame(id, false, problem));
@@ -39,6 +43,7 @@ export async function handleAuth(ctx: RelayContext, session: Session, raw: unkno
   }
   const pubkey = (raw as NostrEvent).pubkey;
   session.authed.add(pubkey);
+  session.refused.delete(pubkey);
   ctx.logger.info({ connId: session.connId, pubkey: shortKey(pubkey) }, 'authenticated');
   session.send(okFrame(id, true));
 }

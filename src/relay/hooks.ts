@@ -1,20 +1,40 @@
 import type { NostrEvent, VerifiedEvent } from '../nostr/event.js';
 import type { Filter } from '../nostr/filter.js';
-import type { Decision } from '../nostr/reasons.js';
+import { reject, type Decision } from '../nostr/reasons.js';
 
 /**
  * What a policy knows about the connection that sent something. Never the socket itself.
  * `authed` is live: it grows on AUTH and shrinks when an admin bans a pubkey.
+ * `refused` holds the pubkeys whose AUTH the relay refused (not allowed, banned) or later revoked:
+ * the connection has performed AUTH, so NIP-42 answers it `restricted:`, never `auth-required:`.
+ * Absent means none.
  */
 export type SessionContext = {
   readonly connId: string;
   readonly ip: string;
   readonly authed: ReadonlySet<string>;
+  readonly refused?: ReadonlySet<string>;
 };
 
 /** A context for reads and writes that do not come from a socket (REST with NIP-98, CLI). */
 export function requestContext(ip: string, pubkey?: string): SessionContext {
   return { connId: `http-${ip}`, ip, authed: new Set(pubkey ? [pubkey] : []) };
+}
+
+/**
+ * The one rule choosing between NIP-42's two prefixes when who the connection is does not suffice:
+ * `auth-required:` while it has not performed AUTH ("not authenticated yet"), `restricted:` once it
+ * has, whether the relay accepted that AUTH (the key is not enough here) or refused it (the key is
+ * not allowed). Every policy that refuses for identity reasons uses it, so a client refused at AUTH
+ * is not told to authenticate again, and waits for nothing.
+ */
+export function authPrefix(ctx: SessionContext): 'auth-required' | 'restricted' {
+  return ctx.authed.size === 0 && (ctx.refused?.size ?? 0) === 0 ? 'auth-required' : 'restricted';
+}
+
+/** Rejects with the prefix `authPrefix` chooses. */
+export function rejectIdentity(ctx: SessionContext, message: string): Decision {
+  return reject(authPrefix(ctx), message);
 }
 
 /** Decides whether an event may be stored. Pure: no side effects. First rejection wins. */

@@ -11,6 +11,8 @@ export type DropReason = 'slow-client' | 'shutdown' | 'idle' | 'banned';
  */
 export class Session implements SessionContext {
   readonly authed = new Set<string>();
+  /** Pubkeys whose AUTH was refused (not allowed, banned) or later revoked; see SessionContext. */
+  readonly refused = new Set<string>();
   readonly subs = new Map<string, LiveSubscription<Session> & { abort: AbortController }>();
   /** Messages received but not yet handled (bounded by the caller). */
   queued = 0;

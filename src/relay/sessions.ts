@@ -43,6 +43,7 @@ export class SessionRegistry {
     let affected = 0;
     for (const session of this.sessions.values()) {
       if (!session.authed.delete(pubkey)) continue;
+      session.refused.add(pubkey);
       affected++;
       const stillAllowed = [...session.authed].some((pk) => ctx.access.isAllowed(pk));
       if (stillAllowed && ctx.config.auth.required) continue;

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { authChallengeFrame, noticeFrame } from '../nostr/frames.js';
+import { formatReason, reason } from '../nostr/reasons.js';
 import type { RelayContext } from './context.js';
+import { authPrefix } from './hooks.js';
 import { dispatchFrame } from './dispatch.js';
 import { removeSubscription } from './req.js';
 import { Session } from './session.js';
@@ -29,7 +31,7 @@ function watchTimeouts(ctx: RelayContext, session: Session) {
   const authTimer =
     authMs > 0
       ? setTimeout(() => {
-          if (session.authed.size === 0) session.close(1008, 'auth-required: authentication timed out');
+          if (session.authed.size === 0) session.close(1008, formatReason(reason(authPrefix(session), 'authentication timed out')));
         }, authMs).unref()
       : undefined;
   const idleTimer =

@@ -32,12 +32,16 @@ describe('roster membership', () => {
       reason: { prefix: 'restricted', message: expect.stringContaining('not a member') },
     });
     expect(await fx.publish(sessionOf(), groupMessage())).toMatchObject({ ok: false, reason: { prefix: 'auth-required' } });
+    // A connection whose AUTH was refused has authenticated: restricted:, not auth-required: (issue 16).
+    const refused = { ...sessionOf(), refused: new Set([outsider.pk]) };
+    expect(await fx.publish(refused, groupMessage())).toMatchObject({ ok: false, reason: { prefix: 'restricted' } });
 
     // REQ with #h: members only; without #h: the read gate hides the group's events.
     const byGroup = [{ kinds: [445], tags: { h: [GROUP] } }];
     expect((await fx.req(sessionOf(member), byGroup)).events.map((e) => e.id)).toEqual([msg.id]);
     expect(await fx.req(sessionOf(outsider), byGroup)).toMatchObject({ ok: false, reason: { prefix: 'restricted' } });
     expect(await fx.req(sessionOf(), byGroup)).toMatchObject({ ok: false, reason: { prefix: 'auth-required' } });
+    expect(await fx.req(refused, byGroup)).toMatchObject({ ok: false, reason: { prefix: 'restricted' } });
     expect((await fx.req(sessionOf(outsider), [{ kinds: [445, 450] }])).events).toEqual([]);
     expect((await fx.req(sessionOf(member), [{ kinds: [445, 450] }])).events).toHaveLength(2);
     expect(fx.canRead(sessionOf(outsider), msg)).toBe(false);

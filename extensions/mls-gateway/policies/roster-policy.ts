@@ -1,6 +1,6 @@
 import { firstTagValue } from '../../../src/nostr/event.js';
 import { ACCEPT, reason } from '../../../src/nostr/reasons.js';
-import type { RejectEvent } from '../../../src/relay/hooks.js';
+import { authPrefix, type RejectEvent } from '../../../src/relay/hooks.js';
 import type { GatewayContext } from '../context.js';
 import { shortGroupId } from '../group-id.js';
 import { GROUP_MESSAGE_KIND, ROSTER_KIND } from '../kinds.js';
@@ -32,7 +32,7 @@ export function requireGroupMembership(ctx: GatewayContext): RejectEvent {
     const group = firstTagValue(ev, 'h');
     if (group === undefined) return ACCEPT; // the shape rule refuses it
     if (session.authed.size === 0) {
-      return decide(ctx.metrics, 'not_member', reason('auth-required', 'group messages need an authenticated member'));
+      return decide(ctx.metrics, 'not_member', reason(authPrefix(session), 'group messages need an authenticated member'));
     }
     const roster = await ctx.rosters.refresh(group);
     if (hasMember(roster, session.authed)) return ACCEPT;

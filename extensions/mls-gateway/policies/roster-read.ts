@@ -1,7 +1,7 @@
 import { firstTagValue } from '../../../src/nostr/event.js';
 import type { Filter } from '../../../src/nostr/filter.js';
 import { ACCEPT, reason } from '../../../src/nostr/reasons.js';
-import type { ReadGate, RejectFilter } from '../../../src/relay/hooks.js';
+import { authPrefix, type ReadGate, type RejectFilter } from '../../../src/relay/hooks.js';
 import type { GatewayContext } from '../context.js';
 import { shortGroupId } from '../group-id.js';
 import { GROUP_MESSAGE_KIND, ROSTER_KIND } from '../kinds.js';
@@ -27,7 +27,7 @@ export function rejectNonMemberGroupFilters(ctx: GatewayContext): RejectFilter {
     const groups = new Set(filters.flatMap(groupsAskedFor));
     if (groups.size === 0) return ACCEPT;
     if (session.authed.size === 0) {
-      return decide(ctx.metrics, 'not_member', reason('auth-required', 'reading a group needs an authenticated member'));
+      return decide(ctx.metrics, 'not_member', reason(authPrefix(session), 'reading a group needs an authenticated member'));
     }
     for (const group of groups) {
       const roster = await ctx.rosters.refresh(group);

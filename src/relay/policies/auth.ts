@@ -4,7 +4,7 @@ import type { RelayConfig } from '../../config/types.js';
 import type { NostrEvent } from '../../nostr/event.js';
 import { ACCEPT, reject, type Decision } from '../../nostr/reasons.js';
 import { deletersOf, RECIPIENT_ADDRESSED_KINDS } from '../../nostr/deletion.js';
-import type { MayDelete, ReadGate, RejectEvent, RejectFilter, RelayHooks, SessionContext } from '../hooks.js';
+import { authPrefix, rejectIdentity, type MayDelete, type ReadGate, type RejectEvent, type RejectFilter, type RelayHooks, type SessionContext } from '../hooks.js';
 import { limitEvents, limitFilters } from './rate-limits.js';
 
 /** Kinds only their `p`-tagged recipients may read: gift wraps (1059), Noise DMs (446), KeyPackage requests (447). */
@@ -18,11 +18,11 @@ export type AuthPolicyOptions = {
 
 /**
  * The allowlist gate on a connection: accept when one of its authenticated pubkeys is allowed;
- * `auth-required:` when none is authenticated, `restricted:` when the authenticated ones are not.
+ * otherwise `auth-required:` before any AUTH, `restricted:` after one (accepted or refused: authPrefix).
  */
 function connectionAllowed(access: AccessControl, ctx: SessionContext, what: string): Decision {
-  if (ctx.authed.size === 0) return reject('auth-required', `${what} requires authentication`);
   for (const pk of ctx.authed) if (access.isAllowed(pk)) return ACCEPT;
+  if (authPrefix(ctx) === 'auth-required') return reject('auth-required', `${what} requires authentication`);
   return reject('restricted', `this pubkey is not allowed to ${what.toLowerCase()} on this relay`);
 }
 
@@ -48,13 +48,12 @@ export function isProtected(ev: Pick<NostrEvent, 'tags'>): boolean {
 
 /**
  * rejectEvent (NIP-70): an event with a `["-"]` tag is accepted only when its author is
- * authenticated on this connection; `auth-required:` when nobody is, `restricted:` otherwise.
+ * authenticated on this connection; `auth-required:` before any AUTH, `restricted:` after one (authPrefix).
  */
 export function nip70Protected(): RejectEvent {
   return (ctx, ev) => {
     if (!isProtected(ev) || ctx.authed.has(ev.pubkey)) return ACCEPT;
-    if (ctx.authed.size === 0) return reject('auth-required', 'this event may only be published by its author');
-    return reject('restricted', 'this event may only be published by its author');
+    return rejectIdentity(ctx, 'this event may only be published by its author');
   };
 }
 
@@ -66,13 +65,14 @@ export function requireAuthForFilters(access: AccessControl, opts: AuthPolicyOpt
 /**
  * rejectFilter: a REQ or COUNT naming recipient-only kinds from a connection that authenticated
  * nobody gets `auth-required:` instead of a silent empty answer, so clients that AUTH only after
- * seeing that prefix work. (The read gate still decides event by event.)
+ * seeing that prefix work; `restricted:` when its AUTH was refused (authPrefix). (The read gate
+ * still decides event by event.)
  */
 export function requireAuthForRecipientKinds(kinds: readonly number[] = RECIPIENT_ONLY_KINDS): RejectFilter {
   return (ctx, filters) => {
     if (ctx.authed.size > 0) return ACCEPT;
     const asks = filters.some((f) => f.kinds?.some((k) => kinds.includes(k)));
-    return asks ? reject('auth-required', 'these kinds are readable only by their recipients') : ACCEPT;
+    return asks ? rejectIdentity(ctx, 'these kinds are readable only by their recipients') : ACCEPT;
   };
 }
 
