@@ -124,6 +124,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     kv: storage.kv,
     relayUrl: config.server.url,
     authenticateHttp,
+    isAllowed: (pubkey) => access.isAllowed(pubkey),
     canRead: (c, ev) => gate.canRead(c, ev),
   });
 

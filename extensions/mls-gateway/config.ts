@@ -1,4 +1,5 @@
 import { int, type Field, type Section } from '../../src/config/schema-dsl.js';
+import type { Profile } from './profile.js';
 
 /** The `[mls_gateway]` config section: keys, types, defaults. */
 export const mlsGatewaySchema: Section = {
@@ -9,6 +10,19 @@ export const mlsGatewaySchema: Section = {
     oneOf: ['open', 'roster'],
     description:
       '"open": any allowlisted member may read and write any group; "roster": only the roster members of a group (kind 450) may.',
+  },
+  profile: {
+    type: 'string',
+    default: 'compat',
+    oneOf: ['compat', 'strict'],
+    description:
+      '"compat": accept the KeyPackage and group message shapes deployed Marmot clients publish (bare or MLSMessage-framed KeyPackages, free-text slots, extra tags), each fully validated; "strict": enforce every relay-checkable rule of the adopted Marmot spec. See extensions/mls-gateway/README.md.',
+  },
+  predecessor_kinds: {
+    type: 'boolean',
+    default: false,
+    description:
+      'Under profile = "strict", still accept the predecessor\'s top-level kinds 443, 446, 447 and 450 (the compat profile always does).',
   },
   keypackage_ttl: int(604800, 'Lifetime (seconds) of a KeyPackage that carries no expiry of its own.', { min: 60 }),
   max_keypackages_per_user: int(15, 'KeyPackages kept per owner; the oldest are trimmed beyond this.', { min: 1, max: 1000 }),
@@ -32,6 +46,8 @@ export const mlsGatewaySchema: Section = {
 export type MlsGatewayConfig = {
   readonly enabled: boolean;
   readonly membership: 'open' | 'roster';
+  readonly profile: Profile;
+  readonly predecessor_kinds: boolean;
   readonly keypackage_ttl: number;
   readonly max_keypackages_per_user: number;
   readonly consume_on_fetch: boolean;

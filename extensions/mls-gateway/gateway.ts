@@ -12,6 +12,7 @@ import { forgetDeletedEvents, keepGatewayState } from './observers.js';
 import { recipientMayDelete } from './policies/delete-policy.js';
 import { rejectInvalidKeyPackages } from './policies/keypackage-policy.js';
 import { rejectMalformedMessages } from './policies/message-shape.js';
+import { rejectAccountKeyGroupMessages, rejectPredecessorKinds } from './policies/profile-policy.js';
 import { rejectRosterChanges, requireGroupMembership } from './policies/roster-policy.js';
 import { groupMembersOnly, rejectNonMemberGroupFilters } from './policies/roster-read.js';
 import { RosterCache } from './roster/roster-cache.js';
@@ -31,7 +32,11 @@ export type MlsGateway = RelayExtension & {
   context(): GatewayContext | undefined;
 };
 
-function registerPolicies(hooks: RelayHooks, ctx: GatewayContext): void {
+function registerPolicies(hooks: RelayHooks, ctx: GatewayContext, deps: ExtensionDeps): void {
+  if (ctx.cfg.profile === 'strict') {
+    if (!ctx.cfg.predecessor_kinds) hooks.rejectEvent.push(rejectPredecessorKinds(ctx));
+    hooks.rejectEvent.push(rejectAccountKeyGroupMessages(ctx, deps.isAllowed));
+  }
   hooks.rejectEvent.push(rejectMalformedMessages(ctx), rejectInvalidKeyPackages(ctx), rejectRosterChanges(ctx));
   if (ctx.cfg.membership === 'roster') {
     hooks.rejectEvent.push(requireGroupMembership(ctx));
@@ -73,14 +78,17 @@ export function createMlsGateway(opts: MlsGatewayOptions = {}): MlsGateway {
         metrics,
         logger: deps.logger,
         rosters,
-        keyPackages: new KeyPackageMemo(cfg.keypackage_ttl),
+        keyPackages: new KeyPackageMemo(cfg.keypackage_ttl, cfg.profile),
         now,
       };
-      registerPolicies(hooks, ctx);
+      registerPolicies(hooks, ctx, deps);
       // So the low-pool gauge means something before the first maintenance pass.
       await updateLowPoolGauge(ctx, now());
       routeDeps = { ctx, authenticateHttp: deps.authenticateHttp, canRead: deps.canRead };
-      deps.logger.info({ membership: cfg.membership, consumeOnFetch: cfg.consume_on_fetch }, 'mls gateway registered');
+      deps.logger.info(
+        { membership: cfg.membership, profile: cfg.profile, consumeOnFetch: cfg.consume_on_fetch },
+        'mls gateway registered',
+      );
     },
     routes: { prefix: MLS_API_PREFIX, plugin: createMlsRoutes(() => routeDeps) },
     nip11: () => gatewayNip11(cfg),

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 /** The gateway's Prometheus metrics (names from the operations runbooks). */
 export type GatewayMetrics = {
   eventsProcessed: Counter<'kind'>;
-  keyPackagesStored: Counter;
+  keyPackagesStored: Counter<'framing'>;
   keyPackagesConsumed: Counter;
   rejected: Counter<'reason'>;
   groupsUpdated: Counter;
@@ -31,7 +31,13 @@ export function createGatewayMetrics(registry: Registry): GatewayMetrics {
     ),
     keyPackagesStored: reuse(
       'mls_gateway_keypackages_stored_total',
-      () => new Counter({ name: 'mls_gateway_keypackages_stored_total', help: 'KeyPackages added to the directory', registers }),
+      () =>
+        new Counter({
+          name: 'mls_gateway_keypackages_stored_total',
+          help: 'KeyPackages added to the directory, by content framing (mls_message: adopted spec; bare: older clients)',
+          labelNames: ['framing'],
+          registers,
+        }),
     ),
     keyPackagesConsumed: reuse(
       'mls_gateway_keypackages_consumed_total',

@@ -10,6 +10,9 @@ export function gatewayNip11(cfg: MlsGatewayConfig): Nip11Contribution {
     mls_gateway: {
       kinds: [...GATEWAY_KINDS],
       membership: cfg.membership,
+      profile: cfg.profile,
+      predecessor_kinds: cfg.profile === 'compat' || cfg.predecessor_kinds,
+      keypackage_framings: cfg.profile === 'compat' ? ['mls_message', 'bare'] : ['mls_message'],
       keypackage_ttl: cfg.keypackage_ttl,
       max_keypackages_per_user: cfg.max_keypackages_per_user,
       consume_on_fetch: cfg.consume_on_fetch,

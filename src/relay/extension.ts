@@ -17,6 +17,8 @@ export type ExtensionDeps = {
   relayUrl: string;
   /** Resolves the NIP-98 authenticated, allowlisted pubkey of an HTTP request, or throws a RelayError. */
   authenticateHttp: (req: FastifyRequest) => Promise<string>;
+  /** True when `pubkey` is on the effective allowlist (file and NIP-86) and not banned. */
+  isAllowed: (pubkey: string) => boolean;
   /** The read gate of every hook (core and extensions): may this context read this event? */
   canRead: (ctx: SessionContext, ev: NostrEvent) => boolean;
 };

@@ -3,6 +3,7 @@
  * raw clients (NIP-42) that see every OK, CLOSED and EVENT frame.
  */
 import { decodeMlsMessage, type KeyPackage } from 'ts-mls';
+import { decodeKeyPackage } from 'ts-mls/keyPackage.js';
 import { RawClient, startTestRelay, TEST_RELAY_URL, type TestRelay } from '../harness.js';
 import { now, signed, type Identity } from '../helpers.js';
 import { emulatorHost, freshProjectId } from '../storage/firestore-env.js';
@@ -56,13 +57,18 @@ export async function publish(client: RawClient, ev: { id: string }): Promise<{ 
   return { ok: frame[2] === true, message: String(frame[3] ?? '') };
 }
 
-/** Decodes the KeyPackage a 443/30443 event carries (what a client does with a fetched package). */
+/**
+ * Decodes the KeyPackage a 443/30443 event carries, in either framing (an MLSMessage, or a bare
+ * KeyPackage as MDK and marmot-ts 0.5 publish it), as clients that read both generations do.
+ */
 export function keyPackageFromEvent(ev: { content: string; tags: string[][] }): KeyPackage {
   const encoding = ev.tags.find((t) => t[0] === 'encoding')?.[1] ?? 'base64';
   const bytes = new Uint8Array(Buffer.from(ev.content, encoding === 'hex' ? 'hex' : 'base64'));
-  const decoded = decodeMlsMessage(bytes, 0);
-  if (!decoded || decoded[0].wireformat !== 'mls_key_package') throw new Error('not a KeyPackage');
-  return decoded[0].keyPackage;
+  const framed = decodeMlsMessage(bytes, 0);
+  if (framed && framed[1] === bytes.length && framed[0].wireformat === 'mls_key_package') return framed[0].keyPackage;
+  const bare = decodeKeyPackage(bytes, 0);
+  if (bare && bare[1] === bytes.length) return bare[0];
+  throw new Error('not a KeyPackage');
 }
 
 /** Events frames received on `subId` after message index `from`. */

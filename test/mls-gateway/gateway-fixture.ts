@@ -89,6 +89,7 @@ export async function gatewayFixture(
     kv: storage.kv,
     relayUrl: 'ws://relay.test',
     authenticateHttp: nip98Auth(() => allowSet),
+    isAllowed: (pk) => allowSet.has(pk),
     canRead: (s, ev) => gate.canRead(s, ev),
   });
   const ctx = gateway.context();

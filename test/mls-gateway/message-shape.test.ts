@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
+import { defaultMlsGatewayConfig } from '../../extensions/mls-gateway/config.js';
 import { createGatewayMetrics } from '../../extensions/mls-gateway/metrics.js';
 import { base64DecodedLength, rejectMalformedMessages } from '../../extensions/mls-gateway/policies/message-shape.js';
 import { identity, signed } from '../helpers.js';
 import { sessionOf } from './gateway-fixture.js';
 
 const registry = new Registry();
-const policy = rejectMalformedMessages({ metrics: createGatewayMetrics(registry) });
+const policy = rejectMalformedMessages({ metrics: createGatewayMetrics(registry), cfg: defaultMlsGatewayConfig() });
 const who = identity();
 const session = sessionOf(who);
 const GROUP = 'b'.repeat(64);

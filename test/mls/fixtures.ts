@@ -6,3 +6,4 @@ export * from './mls-client.js';
 export * from './mls-group.js';
 export * from './marmot-events.js';
 export * from './large-welcome.js';
+export * from './client-generations.js';

@@ -3,6 +3,7 @@ import { signKeyPackage } from 'ts-mls/keyPackage.js';
 import type { KeyPackageTBS } from 'ts-mls';
 import { validateKeyPackageEvent, type KeyPackageCheck } from '../../extensions/mls-gateway/keypackage/validate.js';
 import type { NostrEvent } from '../../src/nostr/event.js';
+import type { Profile } from '../../extensions/mls-gateway/profile.js';
 import { now } from '../helpers.js';
 import {
   addMember,
@@ -21,11 +22,11 @@ import {
 
 const TTL = 604_800;
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
-const check = (ev: NostrEvent, at = now()): Promise<KeyPackageCheck> =>
-  validateKeyPackageEvent(ev, at, { defaultTtlSeconds: TTL });
+const check = (ev: NostrEvent, at = now(), profile: Profile = 'compat'): Promise<KeyPackageCheck> =>
+  validateKeyPackageEvent(ev, at, { defaultTtlSeconds: TTL, profile });
 
-async function reasonOf(ev: NostrEvent, at?: number): Promise<string> {
-  const result = await check(ev, at);
+async function reasonOf(ev: NostrEvent, at?: number, profile?: Profile): Promise<string> {
+  const result = await check(ev, at, profile);
   if (result.ok) throw new Error('expected a refusal');
   return result.reason;
 }
@@ -54,6 +55,7 @@ describe('validateKeyPackageEvent', () => {
           ref: kp.ref,
           ciphersuite: 1,
           dialect: '30443',
+          framing: 'mls_message',
           slot: tags[0]?.[1],
           notBefore: Number(kp.publicPackage.leafNode.lifetime.notBefore),
           expiresAt: Number(kp.publicPackage.leafNode.lifetime.notAfter),
@@ -95,8 +97,14 @@ describe('validateKeyPackageEvent', () => {
 
   describe('refuses, naming the reason', () => {
     const seen = new Map<string, string>();
-    async function expectReason(name: string, ev: NostrEvent, expected: string | RegExp, at?: number): Promise<void> {
-      const got = await reasonOf(ev, at);
+    async function expectReason(
+      name: string,
+      ev: NostrEvent,
+      expected: string | RegExp,
+      at?: number,
+      profile?: Profile,
+    ): Promise<void> {
+      const got = await reasonOf(ev, at, profile);
       if (typeof expected === 'string') expect(got).toBe(expected);
       else expect(got).toMatch(expected);
       seen.set(name, got);
@@ -230,7 +238,9 @@ describe('validateKeyPackageEvent', () => {
       await expectReason(
         'bad-d',
         keyPackageEvent30443(alice, kp, { tags: withTag(kp, ['d', 'slot-1']) }),
-        'd tag must be 64 lowercase hex characters',
+        'strict profile: d tag must be 64 lowercase hex characters (rule keypackage_slot)',
+        undefined,
+        'strict',
       );
       await expectReason(
         'version',
@@ -240,12 +250,16 @@ describe('validateKeyPackageEvent', () => {
       await expectReason(
         'id-form',
         keyPackageEvent30443(alice, kp, { tags: withTag(kp, ['mls_ciphersuite', '1']) }),
-        'mls_ciphersuite value "1" is not a 0x-prefixed 4-digit lowercase hex id',
+        'strict profile: mls_ciphersuite value "1" is not a 0x-prefixed 4-digit lowercase hex id (rule keypackage_id_lists)',
+        undefined,
+        'strict',
       );
       await expectReason(
         'id-repeat',
         keyPackageEvent30443(alice, kp, { tags: withTag(kp, ['mls_extensions', '0x000a', '0x000a']) }),
-        'mls_extensions tag repeats id 0x000a',
+        'strict profile: mls_extensions tag repeats id 0x000a (rule keypackage_id_lists)',
+        undefined,
+        'strict',
       );
     });
 

@@ -15,7 +15,7 @@ import {
   type KeyPackage,
   type PrivateKeyPackage,
 } from 'ts-mls';
-import { makeKeyPackageRef } from 'ts-mls/keyPackage.js';
+import { encodeKeyPackage, makeKeyPackageRef } from 'ts-mls/keyPackage.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { identity, now, type Identity } from '../helpers.js';
 
@@ -75,6 +75,11 @@ export type KeyPackageOptions = {
 /** Encodes a KeyPackage as an MLSMessage. */
 export function keyPackageMessage(kp: KeyPackage): Uint8Array {
   return encodeMlsMessage({ version: 'mls10', wireformat: 'mls_key_package', keyPackage: kp });
+}
+
+/** Encodes a KeyPackage bare (TLS KeyPackage, no MLSMessage envelope), as MDK and marmot-ts 0.5 publish it. */
+export function bareKeyPackageBytes(kp: KeyPackage): Uint8Array {
+  return encodeKeyPackage(kp);
 }
 
 /** Wraps a (possibly modified) public KeyPackage with its encodings; keeps the private part given. */

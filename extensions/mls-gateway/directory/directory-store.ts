@@ -3,7 +3,7 @@ import { COLLECTIONS, type TrackedEvent } from '../collections.js';
 import { drainDueEntries, expiryIndexKey } from '../expiry-index.js';
 import type { GatewayContext } from '../context.js';
 import { KEYPACKAGE_KIND } from '../kinds.js';
-import type { KeyPackageInfo } from './keypackage-memo.js';
+import type { KeyPackageInfo } from '../keypackage/validate.js';
 
 /** One KeyPackage in its owner's directory. */
 export type DirectoryEntry = {
@@ -16,6 +16,8 @@ export type DirectoryEntry = {
   createdAt: number;
   /** The `d` slot of a 30443 (a newer event in the same slot replaces it). */
   slot?: string;
+  /** How the content was framed; absent on entries stored before framing was recorded. */
+  framing?: KeyPackageInfo['framing'];
   /** The requester it was handed to (consume_on_fetch); claimed packages are not handed out again. */
   claimedBy?: string;
   claimedAt?: number;
@@ -58,6 +60,7 @@ export async function addKeyPackage(ctx: GatewayContext, ev: NostrEvent, info: K
     ciphersuite: info.ciphersuite,
     expiresAt: info.expiresAt,
     createdAt: ev.created_at,
+    framing: info.framing,
     ...(ev.kind === KEYPACKAGE_KIND && info.slot !== undefined ? { slot: info.slot } : {}),
   };
   let removed: DirectoryEntry[] = [];
@@ -79,7 +82,7 @@ export async function addKeyPackage(ctx: GatewayContext, ev: NostrEvent, info: K
   if (!removed.some((p) => p.id === ev.id)) {
     await ctx.kv.put(COLLECTIONS.tracked, ev.id, tracked);
     await ctx.kv.put(COLLECTIONS.keyPackageExpiry, expiryKey(entry, ev.pubkey), {});
-    ctx.metrics.keyPackagesStored.inc();
+    ctx.metrics.keyPackagesStored.inc({ framing: info.framing });
   }
   if (removed.length > 0) {
     await ctx.events.remove(removed.map((p) => p.id));

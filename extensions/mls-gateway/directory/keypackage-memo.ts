@@ -1,9 +1,6 @@
 import type { NostrEvent } from '../../../src/nostr/event.js';
-import { validateKeyPackageEvent } from '../keypackage/validate.js';
-
-type Validation = Awaited<ReturnType<typeof validateKeyPackageEvent>>;
-/** What validating a KeyPackage event tells the directory (ref, ciphersuite, expiresAt, notBefore, dialect, slot). */
-export type KeyPackageInfo = Extract<Validation, { ok: true }>['info'];
+import type { Profile } from '../profile.js';
+import { validateKeyPackageEvent, type KeyPackageCheck, type KeyPackageInfo } from '../keypackage/validate.js';
 
 /**
  * Validates KeyPackage events and remembers the result by event id for a short while, so the
@@ -15,12 +12,13 @@ export class KeyPackageMemo {
 
   constructor(
     private readonly defaultTtlSeconds: number,
+    private readonly profile: Profile,
     private readonly maxEntries = 1000,
   ) {}
 
   /** Validates `ev` at `nowSeconds`; remembers a success. */
-  async validate(ev: NostrEvent, nowSeconds: number): Promise<Validation> {
-    const result = await validateKeyPackageEvent(ev, nowSeconds, { defaultTtlSeconds: this.defaultTtlSeconds });
+  async validate(ev: NostrEvent, nowSeconds: number): Promise<KeyPackageCheck> {
+    const result = await validateKeyPackageEvent(ev, nowSeconds, { defaultTtlSeconds: this.defaultTtlSeconds, profile: this.profile });
     if (result.ok) {
       this.recent.set(ev.id, result.info);
       if (this.recent.size > this.maxEntries) {

@@ -1,10 +1,12 @@
 /**
  * Tag rules of the two KeyPackage dialects: kind 30443 (current Marmot, transports/nostr.md
- * "KeyPackage publication" and "Event identity and tag cardinality") and kind 443 (the predecessor).
+ * "KeyPackage publication" and "Event identity and tag cardinality"; how strictly depends on the
+ * profile, see ../profile.ts) and kind 443 (the predecessor).
  * Pure functions: they read the tags and return the facts the MLS checks need, or a reason.
  */
 import type { NostrEvent } from '../../../src/nostr/event.js';
 import type { ContentEncoding } from './content-codec.js';
+import { MAX_COMPAT_SLOT_BYTES, strictRefusal, type Profile } from '../profile.js';
 
 /** What the tags say about the KeyPackage, for the checks against its content. */
 export type TagFacts = {
@@ -37,11 +39,14 @@ const MARMOT_SINGLE_TAGS = [
   'mls_extensions',
   'mls_proposals',
   'app_components',
+  'encoding',
 ];
-/** Of those, the ones the relay needs to do its checks; the rest advertise capabilities clients check. */
-const MARMOT_REQUIRED_TAGS = ['d', 'mls_protocol_version', 'i', 'mls_ciphersuite'];
 /** Id-list tags of 30443. */
 const MARMOT_ID_LISTS = ['mls_ciphersuite', 'mls_extensions', 'mls_proposals', 'app_components'];
+/** The seven tags the adopted spec requires on 30443 (strict); compat requires only `d`. */
+const MARMOT_TAG_SET = ['d', 'mls_protocol_version', 'i', ...MARMOT_ID_LISTS];
+/** The account identity proof v2 component every adopted 30443 advertises. */
+const ACCOUNT_PROOF_COMPONENT = '0x8009';
 /** Tags of 443 whose repetition would make the event ambiguous. */
 const LEGACY_SINGLE_TAGS = ['encoding', 'exp', 'mls_ciphersuite', 'mls_protocol_version', 'i'];
 
@@ -80,34 +85,81 @@ function checkIdList(tag: string[]): string | undefined {
   return undefined;
 }
 
-/** Reads the tags of a kind 30443 KeyPackage event. */
-export function readMarmotTags(ev: NostrEvent): TagResult {
+type Tag = (name: string) => string[] | undefined;
+
+/** The 30443 `d` slot: 64 lowercase hex in strict, any non-empty string up to 256 bytes in compat. */
+function readSlot(tag: Tag, profile: Profile): { value: string } | { reason: string } {
+  const d = singleValue(tag('d') as string[]);
+  if ('reason' in d) return d;
+  if (profile === 'strict') {
+    return SLOT.test(d.value) ? d : { reason: strictRefusal('keypackage_slot', 'd tag must be 64 lowercase hex characters') };
+  }
+  if (Buffer.byteLength(d.value) > MAX_COMPAT_SLOT_BYTES) return { reason: `d tag is longer than ${MAX_COMPAT_SLOT_BYTES} bytes` };
+  return d;
+}
+
+/** Strict only: every id list well formed, and `app_components` advertising the account proof. */
+function checkStrictLists(tag: Tag): string | undefined {
+  for (const name of MARMOT_ID_LISTS) {
+    const bad = checkIdList(tag(name) as string[]);
+    if (bad) return strictRefusal('keypackage_id_lists', bad);
+  }
+  if (!(tag('app_components') as string[]).includes(ACCOUNT_PROOF_COMPONENT)) {
+    return strictRefusal('keypackage_app_components', `app_components must list ${ACCOUNT_PROOF_COMPONENT}`);
+  }
+  return undefined;
+}
+
+/** The ciphersuite a 30443 claims: strict reads the id-list form, compat also the predecessor's forms. */
+function readSuiteClaim(list: string[] | undefined, profile: Profile): { id?: number } | { reason: string } {
+  if (!list) return {};
+  const values = list.slice(1);
+  // A KeyPackage is made for exactly one ciphersuite; a list of several would advertise what it is not.
+  if (values.length !== 1) return { reason: 'mls_ciphersuite tag must carry exactly one id' };
+  const id = profile === 'strict' ? Number.parseInt((values[0] as string).slice(2), 16) : parseLegacyId(values[0] as string);
+  return id === undefined ? { reason: 'mls_ciphersuite tag must carry one ciphersuite id' } : { id };
+}
+
+/** Checks `encoding` on a 30443: content is always base64; compat tolerates a tag saying so. */
+function checkMarmotEncoding(tag: Tag, profile: Profile): string | undefined {
+  const encoding = tag('encoding');
+  if (!encoding) return undefined;
+  if (profile === 'strict') return strictRefusal('keypackage_encoding_tag', 'a 30443 must not carry an encoding tag');
+  return encoding[1] === 'base64' && encoding.length === 2 ? undefined : 'a 30443 encoding tag may only say base64';
+}
+
+/** Reads the tags of a kind 30443 KeyPackage event under `profile` (see PROFILE_RULES). */
+export function readMarmotTags(ev: NostrEvent, profile: Profile): TagResult {
   const dup = checkOnce(ev, MARMOT_SINGLE_TAGS);
   if (dup) return { ok: false, reason: dup };
-  const tag = (name: string): string[] | undefined => tagsNamed(ev, name)[0];
-  for (const name of MARMOT_REQUIRED_TAGS) if (!tag(name)) return { ok: false, reason: `missing ${name} tag` };
-  for (const name of MARMOT_ID_LISTS) {
-    const list = tag(name);
-    const bad = list && checkIdList(list);
-    if (bad) return { ok: false, reason: bad };
+  const tag: Tag = (name) => tagsNamed(ev, name)[0];
+  for (const name of profile === 'strict' ? MARMOT_TAG_SET : ['d']) {
+    if (!tag(name)) {
+      return { ok: false, reason: profile === 'strict' ? strictRefusal('keypackage_tag_set', `missing ${name} tag`) : `missing ${name} tag` };
+    }
   }
-  const d = singleValue(tag('d') as string[]);
-  if ('reason' in d) return { ok: false, reason: d.reason };
-  if (!SLOT.test(d.value)) return { ok: false, reason: 'd tag must be 64 lowercase hex characters' };
-  const version = singleValue(tag('mls_protocol_version') as string[]);
-  if ('reason' in version) return { ok: false, reason: version.reason };
-  if (version.value !== '1.0') return { ok: false, reason: `unsupported mls_protocol_version ${quote(version.value)}` };
-  const i = singleValue(tag('i') as string[]);
-  if ('reason' in i) return { ok: false, reason: i.reason };
-  if (!LOWER_HEX.test(i.value)) return { ok: false, reason: 'i tag must be a lowercase hex KeyPackageRef' };
-  const suites = (tag('mls_ciphersuite') as string[]).slice(1);
-  // A KeyPackage is made for exactly one ciphersuite; a list of several would advertise what it is not.
-  if (suites.length !== 1) return { ok: false, reason: 'mls_ciphersuite tag must carry exactly one id' };
-  // Marmot forbids `encoding` tags on 30443 and says receivers must not switch on one: content is base64.
-  return {
-    ok: true,
-    facts: { encoding: 'base64', slot: d.value, ref: i.value, ciphersuite: Number.parseInt(suites[0] as string, 16) },
-  };
+  const bad = checkMarmotEncoding(tag, profile) ?? (profile === 'strict' ? checkStrictLists(tag) : undefined);
+  if (bad) return { ok: false, reason: bad };
+  const slot = readSlot(tag, profile);
+  if ('reason' in slot) return { ok: false, reason: slot.reason };
+  const facts: TagFacts = { encoding: 'base64', slot: slot.value };
+  const version = tag('mls_protocol_version');
+  if (version) {
+    const v = singleValue(version);
+    if ('reason' in v) return { ok: false, reason: v.reason };
+    if (v.value !== '1.0') return { ok: false, reason: `unsupported mls_protocol_version ${quote(v.value)}` };
+  }
+  const ref = tag('i');
+  if (ref) {
+    const i = singleValue(ref);
+    if ('reason' in i) return { ok: false, reason: i.reason };
+    if (!LOWER_HEX.test(i.value)) return { ok: false, reason: 'i tag must be a lowercase hex KeyPackageRef' };
+    facts.ref = i.value;
+  }
+  const suite = readSuiteClaim(tag('mls_ciphersuite'), profile);
+  if ('reason' in suite) return { ok: false, reason: suite.reason };
+  if (suite.id !== undefined) facts.ciphersuite = suite.id;
+  return { ok: true, facts };
 }
 
 /** Parses a predecessor-style ciphersuite id: `0x0001`, `0x1` or decimal `1`. */

@@ -7,13 +7,11 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import type { KeyPackage } from 'ts-mls';
 import type { NostrEvent } from '../../../src/nostr/event.js';
 import { decodeContent } from './content-codec.js';
-import { checkKeyPackageBytes, formatId } from './mls-check.js';
+import { checkKeyPackageBytes, formatId, type KeyPackageFraming } from './mls-check.js';
+import { MAX_STRICT_KEYPACKAGE_LIFETIME_SECONDS, strictRefusal, type Profile } from '../profile.js';
 import { readLegacyTags, readMarmotTags, type TagFacts } from './tags.js';
+import { KEYPACKAGE_KIND, KEYPACKAGE_LEGACY_KIND } from '../kinds.js';
 
-/** Kind of a predecessor KeyPackage (hex or base64 content, optional `exp`). */
-export const LEGACY_KEYPACKAGE_KIND = 443;
-/** Kind of a current Marmot KeyPackage (addressable by its `d` slot). */
-export const MARMOT_KEYPACKAGE_KIND = 30443;
 /** Clock skew allowed on the leaf lifetime, in seconds. */
 export const LIFETIME_SKEW_SECONDS = 300;
 
@@ -28,6 +26,8 @@ export type KeyPackageInfo = {
   /** Unix seconds before which the package is not valid (leaf lifetime not_before). */
   notBefore: number;
   dialect: '443' | '30443';
+  /** How the content was framed (which client generation published it). */
+  framing: KeyPackageFraming;
   /** The 30443 `d` publication slot. */
   slot?: string;
 };
@@ -39,6 +39,8 @@ export type KeyPackageCheck = { ok: true; info: KeyPackageInfo } | { ok: false; 
 export type KeyPackageValidationOptions = {
   /** Lifetime given to a package that carries no finite expiry (config `keypackage_ttl`), seconds. */
   defaultTtlSeconds: number;
+  /** `[mls_gateway] profile`; default compat. */
+  profile?: Profile;
 };
 
 /**
@@ -67,8 +69,14 @@ function checkCredential(kp: KeyPackage, pubkey: string, isMarmot: boolean): str
 function checkLifetime(
   kp: KeyPackage,
   now: number,
+  profile: Profile,
 ): { reason: string } | { notBefore: number; notAfter?: number } {
   const { notBefore, notAfter } = kp.leafNode.lifetime;
+  if (profile === 'strict' && notAfter - notBefore > BigInt(MAX_STRICT_KEYPACKAGE_LIFETIME_SECONDS)) {
+    return {
+      reason: strictRefusal('keypackage_lifetime', `leaf lifetime is longer than ${MAX_STRICT_KEYPACKAGE_LIFETIME_SECONDS} seconds`),
+    };
+  }
   if (notBefore > BigInt(now + LIFETIME_SKEW_SECONDS)) {
     return { reason: 'leaf lifetime has not begun (not_before is in the future)' };
   }
@@ -90,11 +98,12 @@ function checkClaims(facts: TagFacts, ref: string, ciphersuite: number): string 
 }
 
 async function validate(ev: NostrEvent, now: number, opts: KeyPackageValidationOptions): Promise<KeyPackageCheck> {
-  const isMarmot = ev.kind === MARMOT_KEYPACKAGE_KIND;
-  if (!isMarmot && ev.kind !== LEGACY_KEYPACKAGE_KIND) {
+  const isMarmot = ev.kind === KEYPACKAGE_KIND;
+  if (!isMarmot && ev.kind !== KEYPACKAGE_LEGACY_KIND) {
     return { ok: false, reason: `kind ${ev.kind} is not a KeyPackage` };
   }
-  const tags = isMarmot ? readMarmotTags(ev) : readLegacyTags(ev);
+  const profile = opts.profile ?? 'compat';
+  const tags = isMarmot ? readMarmotTags(ev, profile) : readLegacyTags(ev);
   if (!tags.ok) return tags;
   const { facts } = tags;
   if (facts.exp !== undefined && facts.exp <= now) {
@@ -102,25 +111,26 @@ async function validate(ev: NostrEvent, now: number, opts: KeyPackageValidationO
   }
   const content = decodeContent(ev.content, facts.encoding);
   if (!content.ok) return content;
-  const mls = await checkKeyPackageBytes(content.bytes);
+  const mls = await checkKeyPackageBytes(content.bytes, { allowBare: profile === 'compat' });
   if (!mls.ok) return mls;
-  const { keyPackage, ref, ciphersuite } = mls.checked;
+  const { keyPackage, ref, ciphersuite, framing } = mls.checked;
   const bad = checkClaims(facts, ref, ciphersuite) ?? checkCredential(keyPackage, ev.pubkey, isMarmot);
   if (bad) return { ok: false, reason: bad };
-  const lifetime = checkLifetime(keyPackage, now);
+  const lifetime = checkLifetime(keyPackage, now, profile);
   if ('reason' in lifetime) return { ok: false, reason: lifetime.reason };
   const ends = [lifetime.notAfter, facts.exp].filter((t): t is number => t !== undefined);
   const expiresAt = ends.length > 0 ? Math.min(...ends) : now + opts.defaultTtlSeconds;
   const dialect = isMarmot ? '30443' : '443';
-  const info: KeyPackageInfo = { ref, ciphersuite, expiresAt, notBefore: lifetime.notBefore, dialect };
+  const info: KeyPackageInfo = { ref, ciphersuite, expiresAt, notBefore: lifetime.notBefore, dialect, framing };
   if (facts.slot !== undefined) info.slot = facts.slot;
   return { ok: true, info };
 }
 
 /**
- * Validates a KeyPackage event (kind 443 or 30443) at `nowSeconds`. Checks, in order: tags (each
- * single tag at most once, required ones present, formats), `exp` (443), content encoding and the
- * 64 KiB size guard, the MLSMessage (fully consumed, wire format mls_key_package), KeyPackage and
+ * Validates a KeyPackage event (kind 443 or 30443) at `nowSeconds` under `opts.profile` (see
+ * ../profile.ts). Checks, in order: tags (each single tag at most once, required ones present,
+ * formats), `exp` (443), content encoding and the 64 KiB size guard, the framing (an MLSMessage
+ * with wire format mls_key_package or, in compat, a bare KeyPackage; fully consumed), KeyPackage and
  * leaf signatures, the `i` and `mls_ciphersuite` claims against the content, the credential
  * against the author, and the leaf lifetime (±5 min skew). `expiresAt` is the earlier of the
  * lifetime end and `exp`, or now + `defaultTtlSeconds` when neither is finite.

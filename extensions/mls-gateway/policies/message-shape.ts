@@ -11,6 +11,7 @@ import {
   WELCOME_KIND,
 } from '../kinds.js';
 import { decide } from './counted.js';
+import { strictRefusal, type Profile } from '../profile.js';
 
 /** Smallest decoded kind 445 content: a 12-byte nonce and a 16-byte AEAD tag. */
 export const MIN_GROUP_MESSAGE_BYTES = 28;
@@ -24,9 +25,28 @@ export function base64DecodedLength(text: string): number | undefined {
   return (text.length / 4) * 3 - padding;
 }
 
-function checkGroupMessage(ev: NostrEvent): Reason | undefined {
+const NOSTR_GROUP_ID = /^[0-9a-f]{64}$/;
+/** Tags an adopted 445 may carry besides its one `h`. */
+const STRICT_GROUP_MESSAGE_TAGS = new Set(['h', 'expiration']);
+
+/** Strict profile: one `h` of 64 lowercase hex (the nostr_group_id) and nothing but `expiration` beside it. */
+function checkStrictGroupTags(ev: NostrEvent): Reason | undefined {
+  const refuse = (text: string): Reason => reason('invalid', strictRefusal('group_message_tags', text));
+  if (!ev.tags.every((t) => STRICT_GROUP_MESSAGE_TAGS.has(t[0] as string))) return refuse('445 may carry only h and expiration tags');
+  const h = ev.tags.filter((t) => t[0] === 'h');
+  if (h.length !== 1 || h[0]?.length !== 2 || !NOSTR_GROUP_ID.test(h[0][1] as string)) {
+    return refuse('445 needs exactly one h tag holding 64 lowercase hex');
+  }
+  return undefined;
+}
+
+function checkGroupMessage(ev: NostrEvent, profile: Profile): Reason | undefined {
   const groups = tagValues(ev, 'h');
   if (groups.length !== 1) return reason('invalid', 'a group message (kind 445) needs exactly one "h" tag');
+  if (profile === 'strict') {
+    const bad = checkStrictGroupTags(ev);
+    if (bad) return bad;
+  }
   if (!isGroupId(groups[0])) return reason('invalid', 'the "h" tag must be a group id (1-128 of [0-9A-Za-z_-])');
   const bytes = base64DecodedLength(ev.content);
   if (bytes === undefined) return reason('invalid', 'a group message content must be base64');
@@ -56,7 +76,7 @@ function checkNoiseDm(ev: NostrEvent): Reason | undefined {
 }
 
 /** The rule of each kind, and its metric label. */
-const RULES: Record<number, { rule: string; check: (ev: NostrEvent) => Reason | undefined }> = {
+const RULES: Record<number, { rule: string; check: (ev: NostrEvent, profile: Profile) => Reason | undefined }> = {
   [WELCOME_KIND]: {
     rule: 'welcome_top_level',
     check: () => reason('invalid', 'a Welcome (kind 444) must be sent inside a kind 1059 gift wrap'),
@@ -70,11 +90,11 @@ const RULES: Record<number, { rule: string; check: (ev: NostrEvent) => Reason | 
   [GIFT_WRAP_KIND]: { rule: 'gift_wrap_shape', check: (ev) => checkRecipients(ev, 'a gift wrap (kind 1059)', true) },
 };
 
-/** Refuses top-level Welcomes and malformed 445/446/447/1059 with `invalid:`. Pure. */
-export function rejectMalformedMessages(ctx: Pick<GatewayContext, 'metrics'>): RejectEvent {
+/** Refuses top-level Welcomes and malformed 445/446/447/1059 with `invalid:`, under the configured profile. Pure. */
+export function rejectMalformedMessages(ctx: Pick<GatewayContext, 'metrics' | 'cfg'>): RejectEvent {
   return (_session, ev) => {
     const rule = RULES[ev.kind];
     if (!rule) return ACCEPT;
-    return decide(ctx.metrics, rule.rule, rule.check(ev));
+    return decide(ctx.metrics, rule.rule, rule.check(ev, ctx.cfg.profile));
   };
 }

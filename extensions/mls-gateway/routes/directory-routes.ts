@@ -56,6 +56,7 @@ function registerKeyPackageRoute(app: FastifyInstance, source: DepsSource): void
         expires_at: p.expiresAt,
         created_at: p.createdAt,
         claimed: p.claimedBy !== undefined,
+        framing: p.framing ?? null,
       })),
     };
   });
