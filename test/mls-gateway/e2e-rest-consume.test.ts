@@ -1,12 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
-import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
-import { finalizeEvent } from 'nostr-tools/pure';
 import { keyPackageEvent30443, makeKeyPackage, mlsIdentity, wrapWelcome } from '../mls/fixtures.js';
 import { identity, type Identity } from '../helpers.js';
 import { type RawClient, type TestRelay } from '../harness.js';
-import { authedClient, publish, startGatewayRelay } from './e2e-support.js';
+import { authedClient, publish, restCall, startGatewayRelay } from './e2e-support.js';
 
 const owner = mlsIdentity();
 const [r1, r2, stranger] = [identity(), identity(), identity()];
@@ -27,25 +23,9 @@ async function client(who: Identity): Promise<RawClient> {
   return c;
 }
 
-/**
- * A NIP-98 header for the relay's public URL. Built by hand with a nonce tag: two identical
- * requests within one second would otherwise sign the same event, which the relay refuses as a replay.
- */
-function nip98(who: Identity, url: string, method: string, body?: string): string {
-  const tags = [['u', url], ['method', method], ['nonce', randomBytes(8).toString('hex')]];
-  if (body) tags.push(['payload', bytesToHex(sha256(new TextEncoder().encode(body)))]);
-  const ev = finalizeEvent({ kind: 27235, created_at: Math.floor(Date.now() / 1000), tags, content: '' }, who.sk);
-  return `Nostr ${Buffer.from(JSON.stringify(ev)).toString('base64')}`;
-}
-
 /** A REST call to the running relay, NIP-98 signed by `who` (none when undefined). */
-async function api(who: Identity | undefined, method: 'GET' | 'POST', path: string, body?: object) {
-  const text = body ? JSON.stringify(body) : undefined;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (who) headers.authorization = nip98(who, `http://relay.test/api/v1/mls${path}`, method, text);
-  const res = await fetch(`${relay.httpUrl}/api/v1/mls${path}`, { method, headers, ...(text ? { body: text } : {}) });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
-}
+const api = (who: Identity | undefined, method: 'GET' | 'POST', path: string, body?: object) =>
+  restCall(relay, who, method, path, body);
 
 describe('consume_on_fetch through the relay', () => {
   it('hands each KeyPackage to one requester and keeps the last one', async () => {

@@ -2,6 +2,10 @@
  * End-to-end support: starts the real relay (its registry loads the MLS gateway), and authenticated
  * raw clients (NIP-42) that see every OK, CLOSED and EVENT frame.
  */
+import { randomBytes } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { finalizeEvent } from 'nostr-tools/pure';
 import { decodeMlsMessage, type KeyPackage } from 'ts-mls';
 import { decodeKeyPackage } from 'ts-mls/keyPackage.js';
 import { RawClient, startTestRelay, TEST_RELAY_URL, type TestRelay } from '../harness.js';
@@ -77,4 +81,30 @@ export function eventsOn(client: RawClient, subId: string, from = 0): Record<str
     .slice(from)
     .filter((m) => m[0] === 'EVENT' && m[1] === subId)
     .map((m) => m[2] as Record<string, unknown>);
+}
+
+/**
+ * A NIP-98 header for the relay's public URL. Built by hand with a nonce tag: two identical
+ * requests within one second would otherwise sign the same event, which the relay refuses as a replay.
+ */
+export function nip98Header(who: Identity, url: string, method: string, body?: string): string {
+  const tags = [['u', url], ['method', method], ['nonce', randomBytes(8).toString('hex')]];
+  if (body) tags.push(['payload', bytesToHex(sha256(new TextEncoder().encode(body)))]);
+  const ev = finalizeEvent({ kind: 27235, created_at: Math.floor(Date.now() / 1000), tags, content: '' }, who.sk);
+  return `Nostr ${Buffer.from(JSON.stringify(ev)).toString('base64')}`;
+}
+
+/** A call to the relay's MLS REST API, NIP-98 signed by `who` (unsigned when undefined). */
+export async function restCall(
+  relay: TestRelay,
+  who: Identity | undefined,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: object,
+): Promise<{ status: number; json: Record<string, unknown> }> {
+  const text = body ? JSON.stringify(body) : undefined;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (who) headers.authorization = nip98Header(who, `http://relay.test/api/v1/mls${path}`, method, text);
+  const res = await fetch(`${relay.httpUrl}/api/v1/mls${path}`, { method, headers, ...(text ? { body: text } : {}) });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
