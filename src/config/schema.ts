@@ -58,10 +58,12 @@ export const coreSchema: Section = {
   limits: {
     max_message_bytes: int(1048576, 'Largest WebSocket frame accepted, in bytes.', { min: 1024, env: 'RELAY_MAX_MESSAGE_BYTES' }),
     max_subscriptions: int(50, 'Open subscriptions per connection.', { min: 1 }),
-    max_filters: int(20, 'Filters per REQ or COUNT.', { min: 1 }),
+    max_filters: int(100, 'Filters per REQ or COUNT (clients send dozens: NDK 25 at once). Their cost is bounded by `max_filter_values_per_request` and `max_request_events`, not by this count.', { min: 1 }),
     max_limit: int(5000, 'Largest `limit` honoured per filter (larger ones are clamped).', { min: 1 }),
     default_limit: int(500, 'Limit applied to a filter that has none.', { min: 1 }),
     max_filter_values: int(1000, 'Values per filter field (ids, authors, kinds, #x).', { min: 1 }),
+    max_filter_values_per_request: int(10000, 'Values of all filters of one REQ or COUNT together (ids, authors, kinds and #x); past it the request is refused `CLOSED invalid:`.', { min: 1 }),
+    max_request_events: int(10000, 'Stored events one REQ returns at most, all its filters together: when their limits add up to more, each is scaled down in proportion.', { min: 1 }),
     max_event_tags: int(2000, 'Tags per event.', { min: 1 }),
     max_content_bytes: int(1048576, 'Bytes of an event content.', { min: 1 }),
     max_tag_bytes: int(65536, 'Bytes of all tag values of an event together (keeps an event within a Firestore document).', {

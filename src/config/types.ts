@@ -20,6 +20,8 @@ export type RelayConfig = {
     readonly max_limit: number;
     readonly default_limit: number;
     readonly max_filter_values: number;
+    readonly max_filter_values_per_request: number;
+    readonly max_request_events: number;
     readonly max_event_tags: number;
     readonly max_content_bytes: number;
     readonly max_tag_bytes: number;

@@ -34,6 +34,11 @@ export function relayInfo(config: RelayConfig, contributions: Record<string, unk
       max_message_length: l.max_message_bytes,
       max_subscriptions: l.max_subscriptions,
       max_filters: l.max_filters,
+      // Not in NIP-11 (this relay's own; README "Limits a client should know"): values per filter
+      // field, values of one request's filters together, stored events one REQ returns in all.
+      max_filter_values: l.max_filter_values,
+      max_filter_values_per_request: l.max_filter_values_per_request,
+      max_request_events: l.max_request_events,
       max_limit: l.max_limit,
       default_limit: l.default_limit,
       max_subid_length: l.max_subid_length,

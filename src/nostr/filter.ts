@@ -9,6 +9,12 @@ export type Filter = {
   since?: number;
   until?: number;
   limit?: number;
+  /**
+   * NIP-50 query. This relay does not implement search: a filter carrying one matches nothing (REQ
+   * answers EOSE with no events, COUNT 0, live events never match), as a relay without NIP-50 may,
+   * and `supported_nips` does not list 50.
+   */
+  search?: string;
 };
 
 /** Limits applied while parsing a filter. */
@@ -62,7 +68,8 @@ export function parseFilter(value: unknown, limits: FilterLimits): Filter | stri
       if (typeof list === 'string') return list;
       (out.tags ??= {})[key.slice(1)] = list;
     } else if (key === 'search') {
-      return 'search (NIP-50) is not supported';
+      if (typeof raw !== 'string') return 'search must be a string';
+      out.search = raw.slice(0, 1024);
     } else {
       return `unknown filter field ${JSON.stringify(key.slice(0, 32))}`;
     }
@@ -72,6 +79,7 @@ export function parseFilter(value: unknown, limits: FilterLimits): Filter | stri
 
 /** True when the event matches the filter (limit is not considered). */
 export function matchFilter(filter: Filter, ev: NostrEvent): boolean {
+  if (filter.search !== undefined) return false;
   if (filter.ids && !filter.ids.includes(ev.id)) return false;
   if (filter.authors && !filter.authors.includes(ev.pubkey)) return false;
   if (filter.kinds && !filter.kinds.includes(ev.kind)) return false;
@@ -98,10 +106,28 @@ export function matchFilters(filters: Filter[], ev: NostrEvent): boolean {
   return false;
 }
 
-/** True when a filter can match nothing (an empty list, since after until, limit 0). */
+/** True when a filter can match nothing (an empty list, since after until, limit 0, a NIP-50 search). */
 export function isEmptyFilter(filter: Filter): boolean {
-  if (filter.limit === 0) return true;
+  if (filter.limit === 0 || filter.search !== undefined) return true;
   if (filter.ids?.length === 0 || filter.authors?.length === 0 || filter.kinds?.length === 0) return true;
   if (filter.tags && Object.values(filter.tags).some((v) => v.length === 0)) return true;
   return filter.since !== undefined && filter.until !== undefined && filter.since > filter.until;
+}
+
+/** How many values a filter lists: ids, authors, kinds and every `#x` together (the cost of its lookups). */
+export function filterValueCount(filter: Filter): number {
+  let n = (filter.ids?.length ?? 0) + (filter.authors?.length ?? 0) + (filter.kinds?.length ?? 0);
+  for (const values of Object.values(filter.tags ?? {})) n += values.length;
+  return n;
+}
+
+/**
+ * Shares `budget` events among the filters of one request: when their limits add up to more, each
+ * limit is scaled down in proportion (at least 1, so no filter is dropped). Limits must be set.
+ * The caller still cuts the merged result at `budget`. Returns new filters; the input is not changed.
+ */
+export function shareLimits(filters: Filter[], budget: number): Filter[] {
+  const total = filters.reduce((n, f) => n + (f.limit ?? 0), 0);
+  if (total <= budget) return filters;
+  return filters.map((f) => (f.limit ? { ...f, limit: Math.max(1, Math.floor((f.limit * budget) / total)) } : f));
 }

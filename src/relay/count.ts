@@ -1,9 +1,33 @@
-import { isEmptyFilter } from '../nostr/filter.js';
+import { isEmptyFilter, type Filter } from '../nostr/filter.js';
 import { closedFrame, countFrame } from '../nostr/frames.js';
 import { reason } from '../nostr/reasons.js';
 import type { RelayContext } from './context.js';
 import { openRequest } from './filters.js';
 import type { Session } from './session.js';
+
+/**
+ * Counts the events of `filters` this connection may read, reading at most `max` events: each
+ * filter reads its share of `max` (at least one), so many filters do not multiply the work.
+ * Only what the connection may read decides `approximate` (a filter whose readable events filled
+ * its share): that unreadable events filled a scan must not show.
+ */
+async function countReadable(ctx: RelayContext, session: Session, filters: Filter[], max: number) {
+  const share = Math.max(1, Math.floor(max / filters.length));
+  const seen = new Set<string>();
+  let n = 0;
+  let approximate = false;
+  for (const filter of filters) {
+    let readable = 0;
+    for (const ev of await ctx.store.query([{ ...filter, limit: share }])) {
+      if (!ctx.gate.canRead(session, ev)) continue;
+      readable++;
+      if (!seen.has(ev.id)) n++;
+      seen.add(ev.id);
+    }
+    if (readable >= share) approximate = true;
+  }
+  return { n, approximate };
+}
 
 /**
  * NIP-45 COUNT. When a read gate may hide some matching events, the events are read and only
@@ -25,10 +49,7 @@ export async function handleCount(ctx: RelayContext, session: Session, subId: un
     if (filters.length === 0) {
       // nothing can match
     } else if (ctx.gate.mayGate(filters)) {
-      const events = await ctx.store.query(filters.map((f) => ({ ...f, limit: max })));
-      for (const ev of events.slice(0, max)) if (ctx.gate.canRead(session, ev)) n++;
-      // Only what this connection may read decides the flag: that unreadable events filled the scan must not show.
-      approximate = n >= max;
+      ({ n, approximate } = await countReadable(ctx, session, filters, max));
     } else {
       n = await ctx.store.count(filters, { max });
       approximate = n >= max;

@@ -1,7 +1,9 @@
-import { noticeFrame, parseClientMessage, type ClientMessage } from '../nostr/frames.js';
+import { closedFrame, noticeFrame, okFrame, parseClientMessage, type ClientMessage } from '../nostr/frames.js';
+import { formatReason, reason, type Reason } from '../nostr/reasons.js';
 import { handleAuth } from './auth-verb.js';
 import type { RelayContext } from './context.js';
 import { handleCount } from './count.js';
+import { refusedSubId } from './filters.js';
 import { checkEvent, handleEvent, type EventCheck } from './ingest.js';
 import { handleClose, handleReq } from './req.js';
 import type { Session } from './session.js';
@@ -39,6 +41,20 @@ function checkAhead(ctx: RelayContext, session: Session, raw: unknown, frame: st
   });
 }
 
+/**
+ * Answers a message the relay will not handle in the form its verb calls for: `CLOSED` for REQ and
+ * COUNT and `OK false` for an EVENT with an id (NIP-01 requires both; a client waits for them),
+ * a NOTICE otherwise.
+ */
+function refuse(ctx: RelayContext, session: Session, msg: ClientMessage, why: Reason): void {
+  if (msg.verb === 'REQ' || msg.verb === 'COUNT') {
+    session.send(closedFrame(refusedSubId(msg.subId, ctx.config.limits.max_subid_length), why));
+    return;
+  }
+  const id = msg.verb === 'EVENT' ? (msg.event as { id?: unknown } | null)?.id : undefined;
+  session.send(typeof id === 'string' ? okFrame(id.slice(0, 64), false, why) : noticeFrame(formatReason(why)));
+}
+
 /** Parses one text frame and queues its handler on the session (in order). Unparseable frames get a NOTICE. */
 export function dispatchFrame(ctx: RelayContext, session: Session, text: string): void {
   const msg = parseClientMessage(text);
@@ -47,7 +63,7 @@ export function dispatchFrame(ctx: RelayContext, session: Session, text: string)
     return;
   }
   if (session.queued >= MAX_QUEUED_MESSAGES) {
-    session.send(noticeFrame('rate-limited: too many messages waiting on this connection'));
+    refuse(ctx, session, msg, reason('rate-limited', 'too many messages waiting on this connection'));
     return;
   }
   const checked = msg.verb === 'EVENT' ? checkAhead(ctx, session, msg.event, text) : undefined;
@@ -57,7 +73,7 @@ export function dispatchFrame(ctx: RelayContext, session: Session, text: string)
       await handler(ctx, session, msg as never, checked);
     } catch (err) {
       ctx.logger.error({ connId: session.connId, verb: msg.verb, err: (err as Error).message }, 'handler failed');
-      session.send(noticeFrame('error: internal error'));
+      refuse(ctx, session, msg, reason('error', 'internal error'));
     }
   });
 }

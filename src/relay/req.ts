@@ -51,7 +51,8 @@ export async function handleReq(ctx: RelayContext, session: Session, subId: unkn
     }
     end();
     if (sub.abort.signal.aborted) return;
-    let readable = events.filter((ev) => ctx.gate.canRead(session, ev));
+    // shareLimits kept the filters' limits within max_request_events, give or take one per filter.
+    let readable = events.slice(0, ctx.config.limits.max_request_events).filter((ev) => ctx.gate.canRead(session, ev));
     for (const hook of ctx.hooks.overwriteResults) readable = await hook(session, filters, readable);
     if (sub.abort.signal.aborted) return;
     for (const ev of readable) session.send(eventFrame(id, serializeEvent(ev)));

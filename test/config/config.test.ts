@@ -34,8 +34,10 @@ describe('config', () => {
     expect(c.limits).toMatchObject({
       max_message_bytes: 1048576,
       max_subscriptions: 50,
-      max_filters: 20,
+      max_filters: 100,
+      max_filter_values_per_request: 10000,
       max_limit: 5000,
+      max_request_events: 10000,
       max_event_tags: 2000,
       created_at_past_seconds: 94608000,
       created_at_future_seconds: 900,

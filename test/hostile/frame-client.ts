@@ -44,6 +44,7 @@ export function checkOutcome(expect: Expectation, out: Outcome): string | undefi
   const hit = out.replies.find((m) => {
     if (m[0] !== expect.verb) return false;
     if (expect.accepted !== undefined && m[2] !== expect.accepted) return false;
+    if (expect.subId !== undefined && m[1] !== expect.subId) return false;
     const text = String(m[0] === 'NOTICE' ? m[1] : m[0] === 'OK' ? m[3] : m[2]);
     return expect.prefix === undefined || text.startsWith(`${expect.prefix}: `);
   });

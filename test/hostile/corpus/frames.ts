@@ -10,7 +10,7 @@ import { identity, now, signed, type Identity } from '../../helpers.js';
 
 /** What the relay must answer: a reply frame, or the socket closed with one of these codes. */
 export type Expectation =
-  | { verb: 'NOTICE' | 'OK' | 'CLOSED' | 'EOSE' | 'COUNT'; prefix?: ReasonPrefix; accepted?: boolean }
+  | { verb: 'NOTICE' | 'OK' | 'CLOSED' | 'EOSE' | 'COUNT'; prefix?: ReasonPrefix; accepted?: boolean; subId?: string }
   | { disconnect: number[] }
   /** Nothing to answer (CLOSE of a subscription that cannot exist): no reply at all, connection open. */
   | { silent: true };
@@ -29,7 +29,7 @@ export const CORPUS_LIMITS = {
 
 const notice = (prefix: ReasonPrefix = 'invalid'): Expectation => ({ verb: 'NOTICE', prefix });
 const okFalse = (prefix: ReasonPrefix = 'invalid'): Expectation => ({ verb: 'OK', accepted: false, prefix });
-const closed = (prefix: ReasonPrefix = 'invalid'): Expectation => ({ verb: 'CLOSED', prefix });
+const closed = (prefix: ReasonPrefix = 'invalid', subId?: string): Expectation => ({ verb: 'CLOSED', prefix, ...(subId === undefined ? {} : { subId }) });
 
 const HEX_A = 'a'.repeat(64);
 const SIG_A = 'b'.repeat(128);
@@ -131,7 +131,8 @@ function deepNesting(): HostileCase[] {
     { name: 'EVENT with content nested 10,000 levels', data: `["EVENT",${deep(10_000)}]`, expect: okFalse() },
     { name: 'EVENT with a tag nested 10,000 levels', data: `["EVENT",{"tags":[${deep(10_000)}]}]`, expect: okFalse() },
     { name: 'REQ filter nested 10,000 levels', data: `["REQ","deep",{"authors":${deep(10_000)}}]`, expect: closed() },
-    { name: 'REQ sub id nested 10,000 levels', data: `["REQ",${deep(10_000)},{}]`, expect: notice() },
+    // A refused REQ always gets CLOSED (issue 16); an id nested too deep to serialize is echoed as "".
+    { name: 'REQ sub id nested 10,000 levels', data: `["REQ",${deep(10_000)},{}]`, expect: closed('invalid', '') },
     { name: 'COUNT filter object nested 10,000 levels', data: `["COUNT","deepc",${deepObj(10_000)}]`, expect: closed() },
     { name: 'AUTH event nested 10,000 levels', data: `["AUTH",${deepObj(10_000)}]`, expect: okFalse() },
     { name: 'unclosed nesting 50,000', data: '['.repeat(50_000), expect: notice() },
@@ -178,7 +179,7 @@ function filterAbuse(who: Identity): HostileCase[] {
     ['#e of numbers', { '#e': [1, 2] }, 'invalid'],
     ['tag value 2 KB', { '#t': ['x'.repeat(2048)] }, 'invalid'],
     ['unknown field', { foo: 1 }, 'invalid'],
-    ['search', { search: 'x' }, 'invalid'],
+    ['search not a string', { search: 7 }, 'invalid'],
     ['filter is array', [], 'invalid'],
     ['filter is null', null, 'invalid'],
     ['filter is string', 'all', 'invalid'],
@@ -194,6 +195,9 @@ function filterAbuse(who: Identity): HostileCase[] {
   // Tag values are opaque strings in NIP-01: an uppercase #p is legal and simply matches nothing.
   cases.push({ name: 'REQ filter #p uppercase', data: JSON.stringify(['REQ', 'upper', { '#p': [who.pk.toUpperCase()] }]), expect: { verb: 'EOSE' } });
   cases.push({ name: 'COUNT filter #p uppercase', data: JSON.stringify(['COUNT', 'upperc', { '#p': [who.pk.toUpperCase()] }]), expect: { verb: 'COUNT' } });
+  // NIP-50 is not supported: a search filter matches nothing, so the REQ ends with EOSE, the COUNT is 0.
+  cases.push({ name: 'REQ filter search', data: JSON.stringify(['REQ', 'search', { search: 'x' }]), expect: { verb: 'EOSE' } });
+  cases.push({ name: 'COUNT filter search', data: JSON.stringify(['COUNT', 'searchc', { search: 'x' }]), expect: { verb: 'COUNT' } });
   cases.push({ name: 'REQ with 1,000 filters', data: JSON.stringify(['REQ', 'many', ...Array.from({ length: 1000 }, () => ({}))]), expect: closed() });
   cases.push({ name: 'COUNT with 1,000 filters', data: JSON.stringify(['COUNT', 'manyc', ...Array.from({ length: 1000 }, () => ({}))]), expect: closed() });
   return cases;
@@ -201,15 +205,19 @@ function filterAbuse(who: Identity): HostileCase[] {
 
 function subIdAbuse(): HostileCase[] {
   const cases: HostileCase[] = [];
+  // NIP-01: a refused REQ or COUNT MUST get CLOSED, an unusable id too (issue 16). A non-string id is
+  // echoed as its JSON text; a string id exactly as sent, so the client can match it.
   for (const id of [1, null, true, {}, [], 1.5, -1]) {
-    for (const verb of ['REQ', 'COUNT']) cases.push({ name: `${verb} sub id ${JSON.stringify(id)}`, data: JSON.stringify([verb, id, {}]), expect: notice() });
+    for (const verb of ['REQ', 'COUNT']) {
+      cases.push({ name: `${verb} sub id ${JSON.stringify(id)}`, data: JSON.stringify([verb, id, {}]), expect: closed('invalid', JSON.stringify(id)) });
+    }
     cases.push({ name: `CLOSE sub id ${JSON.stringify(id)}`, data: JSON.stringify(['CLOSE', id]), expect: notice() });
   }
   for (const id of ['', 'x'.repeat(65), 'x'.repeat(1_000_000), '🔥'.repeat(40)]) {
     for (const verb of ['REQ', 'COUNT', 'CLOSE']) {
       const frame = verb === 'CLOSE' ? [verb, id] : [verb, id, {}];
       // NIP-01 has no reply to CLOSE; a string id that names no subscription is simply nothing to close.
-      cases.push({ name: `${verb} sub id of ${id.length} chars`, data: JSON.stringify(frame), expect: verb === 'CLOSE' ? { silent: true } : notice() });
+      cases.push({ name: `${verb} sub id of ${id.length} chars`, data: JSON.stringify(frame), expect: verb === 'CLOSE' ? { silent: true } : closed('invalid', id) });
     }
   }
   return cases;
