@@ -51,7 +51,7 @@ afterEach(() => {
   pools = [];
 });
 afterAll(async () => {
-  await relay.stop();
+  await relay?.stop();
 });
 
 describe('nostr-tools SimplePool', () => {
