@@ -25,6 +25,9 @@ async function firstRejection(ctx: RelayContext, session: Session, ev: VerifiedE
   return undefined;
 }
 
+/** The reason text of `OK false "invalid: ..."` for a replaceable or addressable event older than the stored one. */
+const SUPERSEDED_MESSAGE = 'a newer version of this replaceable or addressable event is stored';
+
 function saveOutcome(result: SaveResult): IngestOutcome {
   switch (result.status) {
     case 'saved':
@@ -32,7 +35,8 @@ function saveOutcome(result: SaveResult): IngestOutcome {
     case 'duplicate':
       return { accepted: true, why: reason('duplicate', 'already have this event') };
     case 'superseded':
-      return { accepted: true, why: reason('duplicate', 'a newer version of this replaceable event is stored') };
+      // Not stored, so not accepted (NIP-01 OK false): a client must not believe this version is live.
+      return { accepted: false, why: reason('invalid', SUPERSEDED_MESSAGE) };
     case 'deleted':
       return { accepted: false, why: reason('blocked', 'this event was deleted') };
     default:

@@ -19,8 +19,9 @@ describe('kind classes', () => {
     const newer = signed(who, { kind: 0, created_at: t + 10, content: '{"name":"new"}' });
     await c.publish(newer);
     const late = await c.publish(older);
-    expect(late[2]).toBe(true);
-    expect(late[3]).toMatch(/^duplicate: /);
+    // Not stored, so OK false (issue 16; relay-tester requires the refusal).
+    expect(late[2]).toBe(false);
+    expect(late[3]).toBe('invalid: a newer version of this replaceable or addressable event is stored');
     let r = await c.req('q', { authors: [who.pk], kinds: [0] });
     expect(r.events.map((e) => e.id)).toEqual([newer.id]);
 
