@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import type { Logger } from 'pino';
 import type { RelayConfig } from './config/types.js';
@@ -115,7 +115,9 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   const httpUrl = relayHttpUrl(config.server.url);
   // NIP-98 tokens are single-use across every instance sharing the store (REST API and NIP-86).
   const replay = new SharedReplayGuard(storage.kv, HTTP_AUTH_REPLAY_TTL_SECONDS);
-  const authenticateHttp = httpAuthenticator({ access, relayHttpUrl: httpUrl, required: config.auth.required, metrics: authCounters, replay });
+  // A read's NIP-98 token may be used again only from the IP that first used it (src/auth/replay-cache.ts mayReuse).
+  const requestIp = (req: FastifyRequest) => clientIp(req.raw, config.server.trust_proxy);
+  const authenticateHttp = httpAuthenticator({ access, relayHttpUrl: httpUrl, required: config.auth.required, metrics: authCounters, replay, clientIp: requestIp });
 
   const extensions: RelayExtension[] = await loadExtensions(config, hooks, {
     logger,
@@ -151,6 +153,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   await app.register(nip86Plugin, {
     access,
     relayHttpUrl: httpUrl,
+    clientIp: requestIp,
     logger,
     metrics: authCounters,
     replay,

@@ -69,6 +69,14 @@ export function supportedMethods(): string[] {
   return Object.keys(methods).sort();
 }
 
+/** The methods that change nothing: their NIP-98 token may be used again by the same client (nip98.ts mayReuse). */
+const READ_METHODS: ReadonlySet<string> = new Set(['supportedmethods', 'listallowedpubkeys', 'listbannedpubkeys', 'listbannedevents']);
+
+/** True when `name` is a method that only reads. */
+export function isReadMethod(name: string): boolean {
+  return READ_METHODS.has(name);
+}
+
 /** True when `name` is a supported method. */
 export function isAdminMethod(name: string): boolean {
   return Object.hasOwn(methods, name);

@@ -27,12 +27,23 @@ export type HttpAuthRequest = {
   nowSeconds: number;
   /** Where seen event ids are remembered; defaults to one cache shared by the process. */
   replay?: ReplayGuard;
+  /**
+   * The caller states that the request only reads (NIP-86 `supportedmethods` and `list*`, REST
+   * routes that change nothing). Its token may then be used again from the same `ip` within its
+   * validity window (mayReuse); otherwise, the default, a token is strictly single use.
+   */
+  isRead?: boolean;
+  /** The client IP of the request (see src/http/client-ip.ts); a read token is reusable only from it. */
+  ip?: string;
 };
 
 /** How long a used NIP-98 event id is remembered: twice the window, so a token is stale before its id is forgotten. */
 export const HTTP_AUTH_REPLAY_TTL_SECONDS = HTTP_AUTH_WINDOW_SECONDS * 2;
 
 const defaultReplay = new ReplayCache(HTTP_AUTH_REPLAY_TTL_SECONDS);
+
+const REUSED_WRITE_TOKEN = 'auth event was already used: tokens of state-changing calls are single use, sign a new one';
+const REUSED_READ_TOKEN = 'auth event was already used: a read token may be used again only by the same client (IP) within its validity window';
 
 /** The ws(s) spelling of an http(s) URL (https→wss, http→ws); other schemes unchanged. */
 export function relayWsUrl(httpUrl: string): string {
@@ -98,7 +109,8 @@ function checkTags(ev: NostrEvent, req: HttpAuthRequest): string | undefined {
 /**
  * NIP-98: checks an `Authorization: Nostr <base64 kind 27235 event>` header against the request.
  * Verifies id and signature, `u` (the absolute URL), `method`, created_at within 60 s, and the
- * `payload` sha256 when a body is present; refuses an event id already used (replay). Returns the
+ * `payload` sha256 when a body is present; refuses an event id already used (replay), except a
+ * read's token used again by the same IP (`isRead`, `ip`; see mayReuse). Returns the
  * authenticated pubkey, or a RelayError: `auth-required`, or `error` when the replay store could
  * not be reached (never rejects).
  */
@@ -112,11 +124,11 @@ export async function checkHttpAuth(header: string | undefined, req: HttpAuthReq
   // Remember only verified ids: a forged event must not be able to block a real one.
   let firstUse: boolean;
   try {
-    firstUse = await (req.replay ?? defaultReplay).remember(ev.id, req.nowSeconds);
+    firstUse = await (req.replay ?? defaultReplay).remember(ev.id, req.nowSeconds, { ip: req.ip ?? '', isRead: req.isRead === true });
   } catch {
     // Fail closed: without the shared record a replay on another instance could not be told apart.
     return new RelayError('error', 'could not check the authorization token, try again');
   }
-  if (!firstUse) return new RelayError('auth-required', 'auth event was already used');
+  if (!firstUse) return new RelayError('auth-required', req.isRead ? REUSED_READ_TOKEN : REUSED_WRITE_TOKEN);
   return ev.pubkey;
 }

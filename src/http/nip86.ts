@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { AccessControl } from '../auth/access-control.js';
-import { AdminParamsError, isAdminMethod, runAdminMethod } from '../auth/admin-methods.js';
+import { AdminParamsError, isAdminMethod, isReadMethod, runAdminMethod } from '../auth/admin-methods.js';
 import type { AuthMetrics } from '../auth/metrics.js';
 import { checkHttpAuth, relayWsUrl } from '../auth/nip98.js';
 import type { ReplayGuard } from '../auth/shared-replay.js';
@@ -25,6 +25,8 @@ export type Nip86Options = {
   replay?: ReplayGuard;
   /** Unix seconds now (tests). */
   clock?: () => number;
+  /** The client IP of a request (X-Forwarded-For aware when configured). Default: fastify's `req.ip`. */
+  clientIp?: (req: FastifyRequest) => string;
 };
 
 type RpcBody = { method: string; params: unknown[] };
@@ -72,12 +74,16 @@ export const nip86Plugin: FastifyPluginAsync<Nip86Options> = async (app, opts) =
       return answer(reply, 415, { error: `invalid: Content-Type must be ${NIP86_CONTENT_TYPE}` });
     }
     const body = req.body;
+    // Parsed before the auth check only to tell a read from a state-changing call (token reuse).
+    const rpc = parseRpc(body);
     const auth = await checkHttpAuth(req.headers.authorization, {
       url: opts.relayHttpUrl,
       alsoUrls,
       method: 'POST',
       body,
       nowSeconds: clock(),
+      isRead: typeof rpc !== 'string' && isReadMethod(rpc.method),
+      ip: opts.clientIp ? opts.clientIp(req) : req.ip,
       ...(opts.replay ? { replay: opts.replay } : {}),
     });
     if (typeof auth !== 'string') {
@@ -91,7 +97,6 @@ export const nip86Plugin: FastifyPluginAsync<Nip86Options> = async (app, opts) =
       log.warn({ pubkey: shortKey(auth) }, 'management call refused: not an admin');
       return answer(reply, 403, { error: 'restricted: this pubkey is not a relay admin' });
     }
-    const rpc = parseRpc(body);
     if (typeof rpc === 'string') return answer(reply, 400, { error: `invalid: ${rpc}` });
     if (!isAdminMethod(rpc.method)) {
       return answer(reply, 400, { error: `unsupported: method ${JSON.stringify(rpc.method.slice(0, 64))}` });
@@ -118,7 +123,12 @@ export type HttpAuthenticatorOptions = {
   metrics?: AuthMetrics;
   replay?: ReplayGuard;
   clock?: () => number;
+  /** The client IP of a request (X-Forwarded-For aware when configured). Default: fastify's `req.ip`. */
+  clientIp?: (req: FastifyRequest) => string;
 };
+
+/** How the caller of an authenticated HTTP request uses it: `isRead` when the route changes nothing. */
+export type HttpAuthUse = { isRead: boolean };
 
 function rawBody(body: unknown): Buffer | undefined {
   if (body === undefined || body === null) return undefined;
@@ -129,13 +139,14 @@ function rawBody(body: unknown): Buffer | undefined {
 
 /**
  * Builds ExtensionDeps.authenticateHttp: resolves the NIP-98 pubkey of a request (URL = public
- * origin + request path and query) and, when auth is required, checks it is allowed. Throws a
+ * origin + request path and query) and, when auth is required, checks it is allowed. The caller
+ * states whether the route only reads (`use.isRead`; default: a write, single-use token). Throws a
  * RelayError (`auth-required` → answer 401, `restricted` → 403).
  */
-export function httpAuthenticator(opts: HttpAuthenticatorOptions): (req: FastifyRequest) => Promise<string> {
+export function httpAuthenticator(opts: HttpAuthenticatorOptions): (req: FastifyRequest, use?: HttpAuthUse) => Promise<string> {
   const origin = new URL(opts.relayHttpUrl).origin;
   const clock = opts.clock ?? (() => Math.floor(Date.now() / 1000));
-  return async (req) => {
+  return async (req, use) => {
     // The bytes as sent when the JSON parser kept them (src/http/raw-body.ts): the payload tag hashes those.
     const raw = rawJsonBody(req.raw);
     const body = raw !== undefined ? Buffer.from(raw) : rawBody(req.body);
@@ -144,6 +155,8 @@ export function httpAuthenticator(opts: HttpAuthenticatorOptions): (req: Fastify
       method: req.method,
       ...(body ? { body } : {}),
       nowSeconds: clock(),
+      isRead: use?.isRead === true,
+      ip: opts.clientIp ? opts.clientIp(req) : req.ip,
       ...(opts.replay ? { replay: opts.replay } : {}),
     });
     if (typeof result !== 'string') {

@@ -15,8 +15,12 @@ export type ExtensionDeps = {
   kv: KeyValueStore;
   /** The public relay URL (server.url). */
   relayUrl: string;
-  /** Resolves the NIP-98 authenticated, allowlisted pubkey of an HTTP request, or throws a RelayError. */
-  authenticateHttp: (req: FastifyRequest) => Promise<string>;
+  /**
+   * Resolves the NIP-98 authenticated, allowlisted pubkey of an HTTP request, or throws a RelayError.
+   * The route states whether it only reads (`isRead`): a read's token may be used again by the same
+   * client within its validity window; any other token is single use (the default).
+   */
+  authenticateHttp: (req: FastifyRequest, use?: { isRead: boolean }) => Promise<string>;
   /** True when `pubkey` is on the effective allowlist (file and NIP-86) and not banned. */
   isAllowed: (pubkey: string) => boolean;
   /** The read gate of every hook (core and extensions): may this context read this event? */

@@ -144,6 +144,7 @@ describe('NIP-86 management API', () => {
     await access.unban(target.pk);
     const replay = await send();
     expect(replay.statusCode).toBe(401);
+    expect(replay.json().error).toMatch(/^auth-required: auth event was already used: tokens of state-changing calls are single use/);
     expect(access.isBanned(target.pk)).toBe(false);
   });
 

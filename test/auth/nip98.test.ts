@@ -102,6 +102,24 @@ describe('NIP-98 HTTP auth', () => {
     expect(await checkHttpAuth(h2, opts)).toBeInstanceOf(RelayError);
   });
 
+  it('lets a read token be used again from the same IP only; a write token is single use whatever the IP', async () => {
+    const replay = new ReplayCache(120);
+    const h = header({});
+    const read = { url: URL_, method: 'POST', nowSeconds: now(), replay, isRead: true };
+    expect(await checkHttpAuth(h, { ...read, ip: '10.0.0.1' })).toBe(admin.pk);
+    expect(await checkHttpAuth(h, { ...read, ip: '10.0.0.1' })).toBe(admin.pk);
+    expect(((await checkHttpAuth(h, { ...read, ip: '10.0.0.2' })) as RelayError).message).toMatch(/only by the same client/);
+    // Without an IP nothing ties the reuse to a client: refused.
+    const h2 = header({ payload: sha(Buffer.from('y')) });
+    const noIp = { url: URL_, method: 'POST', body: Buffer.from('y'), nowSeconds: now(), replay, isRead: true };
+    expect(await checkHttpAuth(h2, noIp)).toBe(admin.pk);
+    expect(await checkHttpAuth(h2, noIp)).toBeInstanceOf(RelayError);
+    const h3 = header({ payload: sha(Buffer.from('z')) });
+    const write = { url: URL_, method: 'POST', body: Buffer.from('z'), nowSeconds: now(), replay, ip: '10.0.0.1' };
+    expect(await checkHttpAuth(h3, write)).toBe(admin.pk);
+    expect(((await checkHttpAuth(h3, write)) as RelayError).message).toMatch(/tokens of state-changing calls are single use/);
+  });
+
   it('replay cache stays bounded and forgets expired ids', async () => {
     const cache = new ReplayCache(10, 3);
     for (const id of ['a', 'b', 'c', 'd']) expect(cache.remember(id, 100)).toBe(true);

@@ -44,6 +44,28 @@ describe('NIP-98 tokens are single use across instances sharing a store', () => 
     expect(await storage.kv.list(USED_HTTP_AUTH_COLLECTION)).toEqual([]);
   });
 
+  it('a read token is reusable from the same IP on another instance, not from another IP; a write token never', async () => {
+    storage = await openSqliteStorage({ path: ':memory:' });
+    const onA = new SharedReplayGuard(storage.kv, HTTP_AUTH_REPLAY_TTL_SECONDS);
+    const onB = new SharedReplayGuard(storage.kv, HTTP_AUTH_REPLAY_TTL_SECONDS);
+    const read = { url: URL_, method: 'POST', nowSeconds: now(), isRead: true };
+    const h = header();
+    expect(await checkHttpAuth(h, { ...read, ip: '10.0.0.1', replay: onA })).toBe(admin.pk);
+    expect(await checkHttpAuth(h, { ...read, ip: '10.0.0.1', replay: onB })).toBe(admin.pk);
+    expect(await checkHttpAuth(h, { ...read, ip: '10.0.0.2', replay: onB })).toBeInstanceOf(RelayError);
+    // B learnt from the shared record who used it first: the first IP still may, on B too.
+    expect(await checkHttpAuth(h, { ...read, ip: '10.0.0.1', replay: onB })).toBe(admin.pk);
+    // First seen on B from another IP, then on A: A follows the shared record, not its own first sighting.
+    const h2 = header();
+    expect(await checkHttpAuth(h2, { ...read, ip: '10.0.0.9', replay: onB })).toBe(admin.pk);
+    expect(await checkHttpAuth(h2, { ...read, ip: '10.0.0.1', replay: onA })).toBeInstanceOf(RelayError);
+    const w = header();
+    const write = { url: URL_, method: 'POST', nowSeconds: now(), ip: '10.0.0.1' };
+    expect(await checkHttpAuth(w, { ...write, replay: onA })).toBe(admin.pk);
+    const again = await checkHttpAuth(w, { ...write, replay: onB });
+    expect((again as RelayError).message).toMatch(/tokens of state-changing calls are single use/);
+  });
+
   it('fails closed with error: when the store cannot record the token', async () => {
     storage = await openSqliteStorage({ path: ':memory:' });
     const guard = new SharedReplayGuard(storage.kv, HTTP_AUTH_REPLAY_TTL_SECONDS);

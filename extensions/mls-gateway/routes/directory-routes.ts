@@ -15,7 +15,7 @@ export function registerDirectoryRoutes(app: FastifyInstance, source: DepsSource
 
 function registerGroupRoute(app: FastifyInstance, source: DepsSource): void {
   app.get<{ Params: { id: string } }>('/groups/:id', { schema: { params: groupParams } }, async (req) => {
-    const { deps, reader } = await caller(source, req);
+    const { deps, reader } = await caller(source, req, { isRead: true });
     const { ctx } = deps;
     const group = req.params.id;
     const roster = await ctx.rosters.refresh(group);
@@ -39,7 +39,7 @@ function registerGroupRoute(app: FastifyInstance, source: DepsSource): void {
 
 function registerKeyPackageRoute(app: FastifyInstance, source: DepsSource): void {
   app.get<{ Querystring: { owner: string } }>('/keypackages', { schema: { querystring: keyPackagesQuery } }, async (req) => {
-    const { deps } = await caller(source, req);
+    const { deps } = await caller(source, req, { isRead: true });
     const { ctx } = deps;
     const now = ctx.now();
     const dir = await ctx.kv.get<OwnerDirectory>(COLLECTIONS.keyPackages, req.query.owner);

@@ -21,7 +21,7 @@ export function registerMessageRoutes(app: FastifyInstance, source: DepsSource):
     '/messages/group',
     { schema: { body: groupMessagesBody } },
     async (req) => {
-      const { deps, reader } = await caller(source, req);
+      const { deps, reader } = await caller(source, req, { isRead: true });
       const { ctx } = deps;
       const group = req.body.group_id;
       if (ctx.cfg.membership === 'roster' && !hasMember(await ctx.rosters.refresh(group), reader.authed)) {
@@ -33,7 +33,7 @@ export function registerMessageRoutes(app: FastifyInstance, source: DepsSource):
   );
 
   app.post<{ Body: PageRequest }>('/messages/missed', { schema: { body: missedMessagesBody } }, async (req) => {
-    const { deps, pubkey, reader } = await caller(source, req);
+    const { deps, pubkey, reader } = await caller(source, req, { isRead: true });
     const { ctx } = deps;
     const filters: Filter[] = [{ kinds: [GIFT_WRAP_KIND, NOISE_DM_KIND, KEYPACKAGE_REQUEST_KIND], tags: { p: [pubkey] } }];
     if (ctx.cfg.membership === 'roster') {

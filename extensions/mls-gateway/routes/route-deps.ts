@@ -7,20 +7,25 @@ import { GatewayHttpError } from './http-errors.js';
 /** What the routes need, available once the extension is registered. */
 export type RouteDeps = {
   ctx: GatewayContext;
-  authenticateHttp: (req: FastifyRequest) => Promise<string>;
+  authenticateHttp: (req: FastifyRequest, use?: { isRead: boolean }) => Promise<string>;
   canRead: (ctx: SessionContext, ev: NostrEvent) => boolean;
 };
 
 /** Resolves the deps at request time (routes may be mounted before registration, or the gateway disabled). */
 export type DepsSource = () => RouteDeps | undefined;
 
-/** The caller of a request: NIP-98 authenticated and allowlisted, with its read context. */
+/**
+ * The caller of a request: NIP-98 authenticated and allowlisted, with its read context. Each route
+ * states whether it only reads (`isRead`: its token may be used again by the same client, as
+ * clients re-sign identical tokens for the same read) or changes state (single-use token).
+ */
 export async function caller(
   source: DepsSource,
   req: FastifyRequest,
+  use: { isRead: boolean },
 ): Promise<{ deps: RouteDeps; pubkey: string; reader: SessionContext }> {
   const deps = source();
   if (!deps) throw new GatewayHttpError(503, 'error', 'the MLS gateway is not enabled on this relay');
-  const pubkey = await deps.authenticateHttp(req);
+  const pubkey = await deps.authenticateHttp(req, use);
   return { deps, pubkey, reader: requestContext(req.ip, pubkey) };
 }
