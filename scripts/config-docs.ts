@@ -32,7 +32,7 @@ function cell(text: string): string {
 function typeOf(f: Field): string {
   if (f.oneOf) return f.oneOf.map((v) => `\`${v}\``).join(' \\| ');
   const range = f.min !== undefined || f.max !== undefined ? ` (${f.min ?? ''}…${f.max ?? ''})` : '';
-  return `${f.type === 'string[]' ? 'list' : f.type}${range}`;
+  return `${f.type === 'string[]' ? 'list' : f.type === 'integer[]' ? 'list of integers' : f.type}${range}`;
 }
 
 function defaultOf(f: Field): string {

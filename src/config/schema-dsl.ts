@@ -1,6 +1,6 @@
 /** A leaf of the config schema: its type, default, description and how it is checked. */
 export type Field = {
-  type: 'string' | 'integer' | 'number' | 'boolean' | 'string[]';
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'string[]' | 'integer[]';
   default: unknown;
   description: string;
   /** Allowed values for strings. */
@@ -72,6 +72,8 @@ export function describeField(field: Field): string {
       return 'true or false';
     case 'string[]':
       return 'an array of strings';
+    case 'integer[]':
+      return `an array of integers${range}`;
     default:
       return 'a string';
   }
@@ -93,6 +95,13 @@ export function checkField(path: string, field: Field, value: unknown): string |
     case 'string[]':
       if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) return bad;
       break;
+    case 'integer[]': {
+      const outOfRange = (v: number) => (field.min !== undefined && v < field.min) || (field.max !== undefined && v > field.max);
+      if (!Array.isArray(value) || value.some((v) => !Number.isSafeInteger(v) || outOfRange(v as number))) {
+        return `${bad} (got ${JSON.stringify(value)})`;
+      }
+      break;
+    }
     case 'string':
       if (typeof value !== 'string') return `${bad} (got ${JSON.stringify(value)})`;
       if (field.oneOf && !field.oneOf.includes(value)) return `${bad} (got ${JSON.stringify(value)})`;
@@ -119,6 +128,13 @@ export function parseEnvValue(field: Field, raw: string): unknown {
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s.length > 0);
+    case 'integer[]':
+      // A value that is not a number stays a string, so checkField reports it.
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0)
+        .map((s) => (/^-?\d+$/.test(s) ? Number(s) : s));
     default:
       return raw;
   }

@@ -100,6 +100,23 @@ export const coreSchema: Section = {
     }),
     challenge_ttl_seconds: int(600, 'How far an AUTH event created_at may be from now (seconds).', { min: 1 }),
     auth_timeout_seconds: int(60, 'When auth is required, a connection not authenticated after this long is closed (0: never).'),
+    public_read_kinds: {
+      type: 'integer[]',
+      default: [],
+      min: 0,
+      max: 65535,
+      description:
+        'Kinds anyone may read without an allowed identity (e.g. [0, 10002, 10050, 443, 30443] so inviters elsewhere find KeyPackages and inbox lists). Outsiders\' filters are narrowed to these kinds; every other kind stays private.',
+      env: 'RELAY_AUTH_PUBLIC_READ_KINDS',
+    },
+    inbox_from_anyone: bool(
+      false,
+      'Accept a gift wrap (1059) addressed to an allowed member from any connection, authenticated or not (NIP-17 inbox relays); nothing else is accepted from strangers.',
+      { env: 'RELAY_AUTH_INBOX_FROM_ANYONE' },
+    ),
+    inbox_max_bytes: int(524288, 'With inbox_from_anyone: largest gift wrap (serialized event, bytes) a stranger may deliver.', {
+      min: 1024,
+    }),
   },
   rate_limits: {
     events_per_minute: int(600, 'Events per minute per authenticated pubkey (0: unlimited).'),
@@ -109,6 +126,10 @@ export const coreSchema: Section = {
     reqs_per_minute: int(600, 'REQ and COUNT per minute per connection (0: unlimited).'),
     connections_per_ip: int(100, 'Open WebSocket connections per IP (0: unlimited).'),
     http_per_minute: int(300, 'HTTP API requests per minute per IP (0: unlimited).'),
+    inbox_deliveries_per_minute_per_ip: int(
+      30,
+      'With auth.inbox_from_anyone: gift wraps per minute per IP from connections without an allowed identity (0: unlimited).',
+    ),
   },
   extensions: {
     enabled: {

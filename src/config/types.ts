@@ -46,6 +46,9 @@ export type RelayConfig = {
     readonly admin_pubkeys: readonly string[];
     readonly challenge_ttl_seconds: number;
     readonly auth_timeout_seconds: number;
+    readonly public_read_kinds: readonly number[];
+    readonly inbox_from_anyone: boolean;
+    readonly inbox_max_bytes: number;
   };
   readonly rate_limits: {
     readonly events_per_minute: number;
@@ -55,6 +58,7 @@ export type RelayConfig = {
     readonly reqs_per_minute: number;
     readonly connections_per_ip: number;
     readonly http_per_minute: number;
+    readonly inbox_deliveries_per_minute_per_ip: number;
   };
   readonly extensions: { readonly enabled: readonly string[] };
   readonly logging: { readonly level: string };

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { HTTP_AUTH_WINDOW_SECONDS } from '../auth/nip98.js';
 import type { RelayConfig } from '../config/types.js';
 import { VERSION } from '../version.js';
 
@@ -50,13 +49,15 @@ export function relayInfo(config: RelayConfig, contributions: Record<string, unk
       created_at_upper_limit: l.created_at_future_seconds,
       auth_required: config.auth.required,
       restricted_writes: config.auth.required,
+      // This relay's own (README "Discovery and inbox for outsiders"; they matter when auth_required):
+      // kinds readable without an allowed identity, and whether gift wraps to members are taken from
+      // anyone (and how large).
+      public_read_kinds: [...config.auth.public_read_kinds],
+      inbox_from_anyone: config.auth.inbox_from_anyone,
+      ...(config.auth.inbox_from_anyone ? { inbox_max_bytes: config.auth.inbox_max_bytes } : {}),
       payment_required: false,
       min_pow_difficulty: 0,
     },
-    // Not in NIP-11 (this relay's own, README "Limits a client should know"): NIP-98 tokens are valid
-    // for window_seconds; a read's token may be used again from the same IP within it, a
-    // state-changing call's never (src/auth/replay-cache.ts mayReuse).
-    nip98: { window_seconds: HTTP_AUTH_WINDOW_SECONDS, read_token_reuse: 'same_ip', write_token_reuse: false },
     ...extra,
   };
 }

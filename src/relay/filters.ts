@@ -28,7 +28,8 @@ export function refusedSubId(subId: unknown, max: number): string {
 }
 
 /**
- * Parses the filters of a REQ or COUNT and runs the rejectFilter hooks. The request's cost is
+ * Parses the filters of a REQ or COUNT, runs the rejectFilter hooks, then the overwriteFilters hooks
+ * (which may narrow them: what they return is what is read and kept live). The request's cost is
  * bounded by its values (`limits.max_filter_values_per_request`) and, for a REQ, by its events:
  * filters without a limit get `limits.default_limit`, and limits adding up to more than
  * `limits.max_request_events` are scaled down to share it (shareLimits).
@@ -59,6 +60,7 @@ export async function prepareFilters(
     const decision = await hook(session, filters, verb);
     if (!decision.ok) return decision.reason;
   }
+  for (const hook of ctx.hooks.overwriteFilters) filters = hook(session, filters, verb);
   return filters;
 }
 

@@ -42,6 +42,13 @@ export type RejectEvent = (ctx: SessionContext, ev: VerifiedEvent) => Decision |
 /** Decides whether a REQ or COUNT may run with these filters (before any read). */
 export type RejectFilter = (ctx: SessionContext, filters: Filter[], verb: 'REQ' | 'COUNT') => Decision | Promise<Decision>;
 /**
+ * May narrow the filters of an accepted REQ or COUNT before any read (e.g. an outsider's to the
+ * public kinds). Returns filters that match a subset of what `filters` match, never more; an empty
+ * array means nothing is read. Runs in registration order after every rejectFilter; the narrowed
+ * filters are what the store is queried with and what a live subscription keeps.
+ */
+export type OverwriteFilters = (ctx: SessionContext, filters: Filter[], verb: 'REQ' | 'COUNT') => Filter[];
+/**
  * The read gate: may this connection see this stored or live event? Applied on every read
  * path (REQ results, live fanout, COUNT, REST). `kinds` narrows which events the gate
  * concerns, so COUNT of other kinds can be answered by the store alone.
@@ -75,6 +82,7 @@ export type OverwriteResults = (
 export type RelayHooks = {
   rejectEvent: RejectEvent[];
   rejectFilter: RejectFilter[];
+  overwriteFilters: OverwriteFilters[];
   readGates: ReadGate[];
   onEventSaved: OnEventSaved[];
   onEventsDeleted: OnEventsDeleted[];
@@ -87,6 +95,7 @@ export function createHooks(): RelayHooks {
   return {
     rejectEvent: [],
     rejectFilter: [],
+    overwriteFilters: [],
     readGates: [],
     onEventSaved: [],
     onEventsDeleted: [],

@@ -13,6 +13,7 @@ const limits: RateLimitConfig = {
   reqs_per_minute: 2,
   connections_per_ip: 2,
   http_per_minute: 0,
+  inbox_deliveries_per_minute_per_ip: 0,
 };
 const [alice, bob, eph] = [identity(), identity(), identity()];
 const ctx = (ip: string, ...authed: string[]): SessionContext => ({ connId: `c-${ip}-${authed.join()}`, ip, authed: new Set(authed) });

@@ -5,6 +5,7 @@ import type { NostrEvent } from '../../nostr/event.js';
 import { ACCEPT, reject, type Decision } from '../../nostr/reasons.js';
 import { deletersOf, RECIPIENT_ADDRESSED_KINDS } from '../../nostr/deletion.js';
 import { authPrefix, rejectIdentity, type MayDelete, type ReadGate, type RejectEvent, type RejectFilter, type RelayHooks, type SessionContext } from '../hooks.js';
+import { isInboxDelivery, limitStrangerDeliveries, narrowOutsiderFilters, narrowToKinds } from './outsiders.js';
 import { limitEvents, limitFilters } from './rate-limits.js';
 
 /** Kinds only their `p`-tagged recipients may read: gift wraps (1059), Noise DMs (446), KeyPackage requests (447). */
@@ -14,6 +15,10 @@ export const RECIPIENT_ONLY_KINDS: readonly number[] = RECIPIENT_ADDRESSED_KINDS
 export type AuthPolicyOptions = {
   /** auth.required: reads and writes need an authenticated, allowed pubkey. */
   required: boolean;
+  /** auth.public_read_kinds: kinds outsiders may read (their filters are narrowed to them). */
+  publicKinds?: readonly number[];
+  /** auth.inbox_from_anyone: outsiders may deliver gift wraps to allowed members. */
+  inboxFromAnyone?: boolean;
 };
 
 /**
@@ -36,7 +41,7 @@ export function requireAuthForEvents(access: AccessControl, opts: AuthPolicyOpti
   return (ctx, ev) => {
     if (access.isEventBanned(ev.id)) return reject('blocked', 'this event is banned on this relay');
     if (access.isBanned(ev.pubkey)) return reject('blocked', 'the author of this event is banned on this relay');
-    if (!opts.required) return ACCEPT;
+    if (!opts.required || isInboxDelivery(access, opts.inboxFromAnyone ?? false, ev)) return ACCEPT;
     return connectionAllowed(access, ctx, 'Publishing');
   };
 }
@@ -57,9 +62,19 @@ export function nip70Protected(): RejectEvent {
   };
 }
 
-/** rejectFilter: with `required`, REQ and COUNT need an authenticated, allowed, unbanned pubkey. */
+/**
+ * rejectFilter: with `required`, REQ and COUNT need an authenticated, allowed, unbanned pubkey —
+ * except that, with public kinds configured, an outsider's request that still asks for some public
+ * kind is accepted (narrowOutsiderFilters then narrows it to those kinds).
+ */
 export function requireAuthForFilters(access: AccessControl, opts: AuthPolicyOptions): RejectFilter {
-  return (ctx, _filters, verb) => (opts.required ? connectionAllowed(access, ctx, verb === 'REQ' ? 'Reading' : 'Counting') : ACCEPT);
+  const publicKinds = opts.publicKinds ?? [];
+  return (ctx, filters, verb) => {
+    if (!opts.required) return ACCEPT;
+    const decision = connectionAllowed(access, ctx, verb === 'REQ' ? 'Reading' : 'Counting');
+    if (decision.ok || publicKinds.length === 0) return decision;
+    return narrowToKinds(filters, publicKinds).length > 0 ? ACCEPT : decision;
+  };
 }
 
 /**
@@ -113,20 +128,28 @@ export type AccessPolicyDeps = {
 };
 
 /**
- * Registers the core's access policies, in this order: event bans and the allowlist gate, NIP-70,
- * rate limits (after the auth gate, so strangers do not spend members' budgets) on EVENT; the
- * allowlist gate, AUTH prompts for recipient-only kinds and the REQ rate on REQ/COUNT; the
- * recipient-only read gate; gift-wrap deletion by its recipient.
+ * Registers the core's access policies, in this order: event bans and the allowlist gate (which lets
+ * strangers' inbox deliveries through when configured), NIP-70, the strangers' inbox budget, rate
+ * limits (after the auth gate, so strangers do not spend members' budgets) on EVENT; the allowlist
+ * gate, AUTH prompts for recipient-only kinds and the REQ rate on REQ/COUNT; the outsiders' narrowing
+ * to public kinds; the recipient-only read gate; gift-wrap deletion by its recipient.
  */
 export function registerAccessPolicies(hooks: RelayHooks, deps: AccessPolicyDeps): void {
-  const required = { required: deps.config.auth.required };
+  const { auth } = deps.config;
+  const opts = { required: auth.required, publicKinds: auth.public_read_kinds, inboxFromAnyone: auth.inbox_from_anyone };
   const limits = deps.rateLimited ? { counter: deps.rateLimited } : {};
-  hooks.rejectEvent.push(requireAuthForEvents(deps.access, required), nip70Protected(), limitEvents(deps.config.rate_limits, limits));
+  hooks.rejectEvent.push(
+    requireAuthForEvents(deps.access, opts),
+    nip70Protected(),
+    limitStrangerDeliveries(deps.access, deps.config, limits),
+    limitEvents(deps.config.rate_limits, limits),
+  );
   hooks.rejectFilter.push(
-    requireAuthForFilters(deps.access, required),
+    requireAuthForFilters(deps.access, opts),
     requireAuthForRecipientKinds(),
     limitFilters(deps.config.rate_limits, limits),
   );
+  hooks.overwriteFilters.push(narrowOutsiderFilters(deps.access, opts));
   hooks.readGates.push(recipientOnlyReadGate(RECIPIENT_ONLY_KINDS, deps.access));
   hooks.mayDelete.push(giftWrapRecipientMayDelete());
 }
