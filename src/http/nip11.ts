@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { HTTP_AUTH_WINDOW_SECONDS } from '../auth/nip98.js';
 import type { RelayConfig } from '../config/types.js';
 import { VERSION } from '../version.js';
 
@@ -58,6 +59,10 @@ export function relayInfo(config: RelayConfig, contributions: Record<string, unk
       payment_required: false,
       min_pow_difficulty: 0,
     },
+    // Not in NIP-11 (this relay's own, README "Limits a client should know"): NIP-98 tokens are valid
+    // for window_seconds; a read's token may be used again from the same IP within it, a
+    // state-changing call's never (src/auth/replay-cache.ts mayReuse).
+    nip98: { window_seconds: HTTP_AUTH_WINDOW_SECONDS, read_token_reuse: 'same_ip', write_token_reuse: false },
     ...extra,
   };
 }
