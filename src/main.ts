@@ -7,6 +7,7 @@ const USAGE = `usage: mls-relay <command>
   start                       start the relay (config: $RELAY_CONFIG or config/relay.toml)
   check-config                validate the config and exit
   allowlist add|remove|list [npub|hex]   edit the [auth] allowlist of the config file
+  admin-link [npub|hex] [--minutes N]    print a single-use sign-in link to the admin console (/admin)
   export [file]               write every stored event as JSON lines (stdout by default)
   import [file]               read JSON lines of events into the store (stdin by default)`;
 
@@ -44,6 +45,10 @@ async function main(argv: string[]): Promise<number> {
     case 'allowlist': {
       const { runAllowlistCommand } = await import('./cli/allowlist.js');
       return runAllowlistCommand(rest);
+    }
+    case 'admin-link': {
+      const { runAdminLinkCommand } = await import('./cli/admin-link.js');
+      return runAdminLinkCommand(rest);
     }
     case 'export':
     case 'import': {

@@ -17,7 +17,8 @@ import { combineReadGates } from './relay/read-gate.js';
 import { SessionRegistry } from './relay/sessions.js';
 import { createWsServer } from './relay/ws-server.js';
 import { Writer } from './relay/writer.js';
-import { loadExtensions } from './extension-registry.js';
+import { extensionSchemas, loadExtensions } from './extension-registry.js';
+import { adminAuthenticator, registerAdmin } from './http/admin/index.js';
 import { openStorage } from './storage/open.js';
 import { AccessControl } from './auth/access-control.js';
 import { watchAllowlistFile, type AllowlistWatcher } from './auth/allowlist-file.js';
@@ -118,6 +119,8 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   // A read's NIP-98 token may be used again only from the IP that first used it (src/auth/replay-cache.ts mayReuse).
   const requestIp = (req: FastifyRequest) => clientIp(req.raw, config.server.trust_proxy);
   const authenticateHttp = httpAuthenticator({ access, relayHttpUrl: httpUrl, required: config.auth.required, metrics: authCounters, replay, clientIp: requestIp });
+  // One admin check for the console's API and the gateway's admin routes: NIP-98 (same replay guard) or a console session.
+  const authenticateAdmin = adminAuthenticator({ access, kv: storage.kv, relayHttpUrl: httpUrl, replay, metrics: authCounters });
 
   const extensions: RelayExtension[] = await loadExtensions(config, hooks, {
     logger,
@@ -126,6 +129,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     kv: storage.kv,
     relayUrl: config.server.url,
     authenticateHttp,
+    authenticateAdmin: async (req) => (await authenticateAdmin(req)).pubkey,
     isAllowed: (pubkey) => access.isAllowed(pubkey),
     canRead: (c, ev) => gate.canRead(c, ev),
   });
@@ -162,6 +166,21 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     },
   });
   for (const ext of extensions) if (ext.routes) await app.register(ext.routes.plugin, { prefix: ext.routes.prefix });
+  const stopAdmin = await registerAdmin(app, {
+    relayHttpUrl: httpUrl,
+    access,
+    kv: storage.kv,
+    store: storage.events,
+    sessions,
+    registry: metrics.registry,
+    config,
+    extensionSchemas: extensionSchemas(),
+    backend: storage.backend,
+    startedAt,
+    health: { database: () => storage.events.health() },
+    authenticate: authenticateAdmin,
+    logger,
+  });
 
   const ws = createWsServer(ctx, sessions, {
     clientIp: (req) => clientIp(req, config.server.trust_proxy),
@@ -221,6 +240,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
       if (closing) return;
       closing = true;
       clearInterval(maintenance);
+      stopAdmin();
       stopRemote?.();
       watcher?.close();
       access.close();

@@ -84,7 +84,7 @@ export function createMlsGateway(opts: MlsGatewayOptions = {}): MlsGateway {
       registerPolicies(hooks, ctx, deps);
       // So the low-pool gauge means something before the first maintenance pass.
       await updateLowPoolGauge(ctx, now());
-      routeDeps = { ctx, authenticateHttp: deps.authenticateHttp, canRead: deps.canRead };
+      routeDeps = { ctx, authenticateHttp: deps.authenticateHttp, authenticateAdmin: deps.authenticateAdmin, canRead: deps.canRead };
       deps.logger.info(
         { membership: cfg.membership, profile: cfg.profile, consumeOnFetch: cfg.consume_on_fetch },
         'mls gateway registered',

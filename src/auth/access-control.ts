@@ -21,6 +21,8 @@ export type AccessEntry = { reason?: string; at: number };
 /** A listed pubkey or event id with its reason (the NIP-86 list shapes). */
 export type ListedPubkey = { pubkey: string; reason?: string };
 export type ListedEvent = { id: string; reason?: string };
+/** An allowed pubkey and where its access comes from (see AccessControl.listAllowedSources). */
+export type AllowedSources = { pubkey: string; sources: Array<'file' | 'admin' | 'api'>; reason?: string; at?: number };
 
 /** Options of AccessControl.create. */
 export type AccessControlOptions = {
@@ -191,6 +193,25 @@ export class AccessControl {
     for (const pk of this.fileAdmins) out.set(pk, { pubkey: pk, reason: 'admin' });
     for (const [pk, e] of this.state.allowed) if (!out.has(pk)) out.set(pk, { pubkey: pk, ...reasonOf(e) });
     return [...out.values()].filter((p) => !this.state.banned.has(p.pubkey)).sort(byKey('pubkey'));
+  }
+
+  /**
+   * Every allowed pubkey (minus bans) with each source of its access: `file` (auth.allowlist),
+   * `admin` (auth.admin_pubkeys) and `api` (NIP-86 or the admin console, with its reason and time).
+   * Sorted by pubkey.
+   */
+  listAllowedSources(): AllowedSources[] {
+    const out = new Map<string, AllowedSources>();
+    const at = (pk: string) => out.get(pk) ?? out.set(pk, { pubkey: pk, sources: [] }).get(pk)!;
+    for (const pk of this.fileAllowed) at(pk).sources.push('file');
+    for (const pk of this.fileAdmins) at(pk).sources.push('admin');
+    for (const [pk, e] of this.state.allowed) Object.assign(at(pk), { ...reasonOf(e), at: e.at }).sources.push('api');
+    return [...out.values()].filter((p) => !this.state.banned.has(p.pubkey)).sort(byKey('pubkey'));
+  }
+
+  /** Banned pubkeys with the reason and time of the ban. Sorted by pubkey. */
+  listBannedEntries(): Array<ListedPubkey & { at: number }> {
+    return [...this.state.banned].map(([pubkey, e]) => ({ pubkey, ...reasonOf(e), at: e.at })).sort(byKey('pubkey'));
   }
 
   listBanned(): ListedPubkey[] {

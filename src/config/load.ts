@@ -18,7 +18,21 @@ export function configPath(env: NodeJS.ProcessEnv = process.env): string {
   return env.RELAY_CONFIG ?? 'config/relay.toml';
 }
 
-function walk(schema: Section, input: Record<string, unknown>, path: string, env: NodeJS.ProcessEnv, problems: string[]) {
+/** Where the value of each key came from. */
+export type ConfigSource = 'env' | 'file' | 'default';
+
+// Filled by loadConfig: dotted key → source, per loaded (frozen) config object.
+const sourcesOf = new WeakMap<RelayConfig, Readonly<Record<string, ConfigSource>>>();
+
+/** Where each key of a config made by loadConfig came from (`env` names the variable's key; `file` includes test overrides). */
+export function configSources(config: RelayConfig): Readonly<Record<string, ConfigSource>> {
+  return sourcesOf.get(config) ?? {};
+}
+
+type Walk = { env: NodeJS.ProcessEnv; problems: string[]; sources: Record<string, ConfigSource> };
+
+function walk(schema: Section, input: Record<string, unknown>, path: string, w: Walk) {
+  const { env, problems } = w;
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(input)) {
     if (!(key in schema)) problems.push(`unknown key ${path}${key}`);
@@ -31,13 +45,14 @@ function walk(schema: Section, input: Record<string, unknown>, path: string, env
       const envName = envNamesFor(here, node).find((name) => env[name] !== undefined);
       const fromEnv = envName ? env[envName] : undefined;
       if (fromEnv !== undefined) value = parseEnvValue(node, fromEnv);
+      w.sources[here] = fromEnv !== undefined ? 'env' : raw !== undefined ? 'file' : 'default';
       const problem = checkField(envName ? `${here} (from ${envName})` : here, node, value);
       if (problem) problems.push(problem);
       out[key] = Array.isArray(value) ? [...value] : value;
     } else if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) {
       problems.push(`${here} must be a table ([${here}])`);
     } else {
-      out[key] = walk(node, (raw as Record<string, unknown>) ?? {}, `${here}.`, env, problems);
+      out[key] = walk(node, (raw as Record<string, unknown>) ?? {}, `${here}.`, w);
     }
   }
   return out;
@@ -104,12 +119,15 @@ export function loadConfig(opts: LoadOptions = {}): RelayConfig {
   if (opts.overrides) input = mergeConfigInput(input, opts.overrides);
   const schema: Section = { ...coreSchema, ...(opts.extensionSchemas ?? {}) };
   const problems: string[] = [];
-  const values = walk(schema, input, '', env, problems);
+  const sources: Record<string, ConfigSource> = {};
+  const values = walk(schema, input, '', { env, problems, sources });
   if (problems.length > 0) throw new ConfigError(problems);
   const sections: Record<string, unknown> = {};
   for (const name of Object.keys(opts.extensionSchemas ?? {})) {
     sections[name] = values[name];
     delete values[name];
   }
-  return deepFreeze({ ...values, sections, ...(file ? { file } : {}) }) as unknown as RelayConfig;
+  const config = deepFreeze({ ...values, sections, ...(file ? { file } : {}) }) as unknown as RelayConfig;
+  sourcesOf.set(config, Object.freeze(sources));
+  return config;
 }

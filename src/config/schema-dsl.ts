@@ -13,6 +13,8 @@ export type Field = {
   env?: string | readonly string[];
   /** Applied by a hot reload without restart. */
   reloadable?: boolean;
+  /** A secret: never shown (the admin console's Config page prints it redacted). */
+  secret?: boolean;
 };
 
 /** A section maps keys to fields or nested sections. */

@@ -146,7 +146,7 @@ export const coreSchema: Section = {
     }),
   },
   metrics: {
-    token: str('', 'Bearer token required by GET /metrics (empty: open).', { env: 'RELAY_METRICS_TOKEN' }),
+    token: str('', 'Bearer token required by GET /metrics (empty: open).', { env: 'RELAY_METRICS_TOKEN', secret: true }),
   },
   verify: {
     backend: str(AUTO_BACKEND, 'Signature verification backend: "auto" takes the fastest that loads here (see bench/verify.ts); a named one that cannot load falls back to pure JS.', {

@@ -21,6 +21,8 @@ export type ExtensionDeps = {
    * client within its validity window; any other token is single use (the default).
    */
   authenticateHttp: (req: FastifyRequest, use?: { isRead: boolean }) => Promise<string>;
+  /** Resolves the pubkey of a relay admin (NIP-98 token or admin console session), or throws (401/403); the core always provides it. */
+  authenticateAdmin?: (req: FastifyRequest) => Promise<string>;
   /** True when `pubkey` is on the effective allowlist (file and NIP-86) and not banned. */
   isAllowed: (pubkey: string) => boolean;
   /** The read gate of every hook (core and extensions): may this context read this event? */

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { registerAdminRoutes } from './admin-routes.js';
 import { registerDirectoryRoutes } from './directory-routes.js';
 import { sendGatewayError } from './http-errors.js';
 import { registerMessageRoutes } from './message-routes.js';
@@ -18,5 +19,6 @@ export function createMlsRoutes(source: DepsSource): FastifyPluginAsync {
     registerDirectoryRoutes(app, source);
     registerMessageRoutes(app, source);
     registerWelcomeRoutes(app, source);
+    registerAdminRoutes(app, source);
   };
 }

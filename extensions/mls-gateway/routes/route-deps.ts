@@ -8,6 +8,8 @@ import { GatewayHttpError } from './http-errors.js';
 export type RouteDeps = {
   ctx: GatewayContext;
   authenticateHttp: (req: FastifyRequest, use?: { isRead: boolean }) => Promise<string>;
+  /** Resolves a relay admin's pubkey (NIP-98 or console session), or throws; absent when the core offers none. */
+  authenticateAdmin?: (req: FastifyRequest) => Promise<string>;
   canRead: (ctx: SessionContext, ev: NostrEvent) => boolean;
 };
 
