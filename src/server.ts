@@ -8,6 +8,7 @@ import { metricsPlugin } from './http/metrics.js';
 import { nip11Plugin } from './http/nip11.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type RelayMetrics } from './observability/metrics.js';
+import { registerHealthGauge } from './observability/health-gauge.js';
 import type { RelayContext } from './relay/context.js';
 import type { RelayExtension } from './relay/extension.js';
 import { createHooks } from './relay/hooks.js';
@@ -97,7 +98,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   registerAccessPolicies(hooks, { access, config, rateLimited: authCounters.rateLimited });
   const gate = combineReadGates(hooks.readGates);
   const live = new LiveFanout(gate, hooks.overwriteResults, (n) => metrics.eventsBroadcast.inc(n));
-  const writer = new Writer(storage.events, { logger, storeOpDuration: metrics.storeOpDuration });
+  const writer = new Writer(storage.events, { logger, storeOpDuration: metrics.storeOpDuration, storeOps: metrics.storeOps });
   const ctx: RelayContext = {
     config,
     logger,
@@ -153,6 +154,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     contributions: () => extensions.map((e) => e.nip11?.() ?? {}),
   });
   await app.register(healthPlugin, { startedAt, checks: { database: () => storage.events.health() } });
+  registerHealthGauge(metrics.registry, { database: () => storage.events.health() });
   await app.register(metricsPlugin, { registry: metrics.registry, token: config.metrics.token });
   await app.register(nip86Plugin, {
     access,

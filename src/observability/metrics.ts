@@ -8,6 +8,8 @@ export type RelayMetrics = {
   eventsTotal: Counter<'kind' | 'outcome'>;
   okLatency: Histogram;
   storeOpDuration: Histogram<'op'>;
+  /** nostr_relay_store_operations_total{op, outcome}: event store calls by outcome (`ok`, `error`), the store error rate's source. */
+  storeOps: Counter<'op' | 'outcome'>;
   subscriptionsActive: Gauge;
   reqTotal: Counter<'verb'>;
   eventsBroadcast: Counter;
@@ -48,6 +50,12 @@ export function createMetrics(): RelayMetrics {
       help: 'Event store operation durations',
       labelNames: ['op'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    storeOps: new Counter({
+      name: 'nostr_relay_store_operations_total',
+      help: 'Event store operations (save_batch, query, count) by outcome: ok or error',
+      labelNames: ['op', 'outcome'],
       registers,
     }),
     subscriptionsActive: new Gauge({ name: 'nostr_relay_subscriptions_active', help: 'Open subscriptions', registers }),

@@ -55,7 +55,9 @@ export async function handleCount(ctx: RelayContext, session: Session, subId: un
       approximate = n >= max;
     }
     session.send(countFrame(id, n, approximate));
+    ctx.metrics.storeOps.inc({ op: 'count', outcome: 'ok' });
   } catch (err) {
+    ctx.metrics.storeOps.inc({ op: 'count', outcome: 'error' });
     ctx.logger.error({ connId: session.connId, err: (err as Error).message }, 'count failed');
     session.send(closedFrame(id, reason('error', 'could not count, try again')));
   } finally {

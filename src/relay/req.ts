@@ -44,12 +44,14 @@ export async function handleReq(ctx: RelayContext, session: Session, subId: unkn
     } catch (err) {
       end();
       if (sub.abort.signal.aborted) return;
+      ctx.metrics.storeOps.inc({ op: 'query', outcome: 'error' });
       ctx.logger.error({ connId: session.connId, err: (err as Error).message }, 'query failed');
       removeSubscription(ctx, session, id);
       session.send(closedFrame(id, reason('error', 'could not run the query, try again')));
       return;
     }
     end();
+    ctx.metrics.storeOps.inc({ op: 'query', outcome: 'ok' });
     if (sub.abort.signal.aborted) return;
     // shareLimits kept the filters' limits within max_request_events, give or take one per filter.
     let readable = events.slice(0, ctx.config.limits.max_request_events).filter((ev) => ctx.gate.canRead(session, ev));

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { VerifiedEvent } from '../nostr/event.js';
 import type { DeletionRequest, EventStore, SaveResult } from '../storage/types.js';
-import type { Histogram } from 'prom-client';
+import type { Counter, Histogram } from 'prom-client';
 
 type Pending = { event: VerifiedEvent; deletion?: DeletionRequest; resolve: (r: SaveResult) => void };
 
@@ -11,6 +11,8 @@ export type WriterOptions = {
   maxBatch?: number;
   logger: Logger;
   storeOpDuration?: Histogram<'op'>;
+  /** Counts each batch write as ok or error (nostr_relay_store_operations_total). */
+  storeOps?: Counter<'op' | 'outcome'>;
 };
 
 /**
@@ -72,7 +74,9 @@ export class Writer {
     let results: SaveResult[];
     try {
       results = await this.store.saveBatch(batch.map(({ event, deletion }) => ({ event, deletion })));
+      this.opts.storeOps?.inc({ op: 'save_batch', outcome: 'ok' });
     } catch (err) {
+      this.opts.storeOps?.inc({ op: 'save_batch', outcome: 'error' });
       this.opts.logger.error({ err: (err as Error).message, batch: batch.length }, 'event batch write failed');
       results = batch.map(() => ({ status: 'error', error: err as Error }));
     }
