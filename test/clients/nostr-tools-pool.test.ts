@@ -11,8 +11,18 @@ import type { TestRelay } from '../harness.js';
 import { identity, now, signed, type Identity } from '../helpers.js';
 import { authedPubkeys, captureUnhandledRejections, deferred, dropConnections, nextTurn, PROMPT_MS, startAuthRelay, within } from './support.js';
 
-// The pool module keeps its own WebSocket implementation (Node 20 has no global one).
-useWebSocketImplementation(WebSocket);
+/** Every frame the relay sent to any pool of this file (event ids are unique, so tests can filter). */
+const received: unknown[][] = [];
+
+// The pool module keeps its own WebSocket implementation (Node 20 has no global one): ws, recording
+// what the relay sends, since nostr-tools does not expose refused-then-retried frames.
+class RecordingWebSocket extends WebSocket {
+  constructor(url: string) {
+    super(url);
+    this.on('message', (data: Buffer) => received.push(JSON.parse(data.toString()) as unknown[]));
+  }
+}
+useWebSocketImplementation(RecordingWebSocket);
 
 const alice = identity();
 const mallory = identity(); // not on the allowlist
@@ -120,10 +130,14 @@ describe('nostr-tools SimplePool', () => {
     const ev = signed(alice);
     // No automaticallyAuth: the first EVENT is refused auth-required:, onauth signs, the pool retries.
     await expect(publish(pool, ev, alice)).resolves.toBe('');
+    const oks = received.filter((m) => m[0] === 'OK' && m[1] === ev.id);
+    expect(oks.map((m) => m[2])).toEqual([false, true]);
+    expect(String(oks[0]![3])).toMatch(/^auth-required:/);
     const reasons: string[] = [];
     const got: string[] = [];
     const done = deferred<void>();
     const pool2 = lazyPool();
+    const from = received.length;
     pool2.subscribeMany([relay.url], { ids: [ev.id] }, {
       onauth: signer(alice),
       onevent: (e) => got.push(e.id),
@@ -133,6 +147,7 @@ describe('nostr-tools SimplePool', () => {
     await done.promise;
     expect(got).toEqual([ev.id]);
     expect(reasons).toEqual([]);
+    expect(received.slice(from).some((m) => m[0] === 'CLOSED' && String(m[2]).startsWith('auth-required:'))).toBe(true);
   });
 
   it('non-allowed user: the lazy publish rejects with restricted: promptly', async () => {
