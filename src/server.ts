@@ -8,7 +8,7 @@ import { metricsPlugin } from './http/metrics.js';
 import { nip11Plugin } from './http/nip11.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type RelayMetrics } from './observability/metrics.js';
-import { registerHealthGauge } from './observability/health-gauge.js';
+import { registerHealthGauge, registerMemoryLimitGauge } from './observability/health-gauge.js';
 import type { RelayContext } from './relay/context.js';
 import type { RelayExtension } from './relay/extension.js';
 import { createHooks } from './relay/hooks.js';
@@ -155,6 +155,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   });
   await app.register(healthPlugin, { startedAt, checks: { database: () => storage.events.health() } });
   registerHealthGauge(metrics.registry, { database: () => storage.events.health() });
+  registerMemoryLimitGauge(metrics.registry);
   await app.register(metricsPlugin, { registry: metrics.registry, token: config.metrics.token });
   await app.register(nip86Plugin, {
     access,

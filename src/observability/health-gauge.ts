@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import { Gauge, type Registry } from 'prom-client';
 
 /** Name of the health gauge (one series per check of GET /health). */
@@ -29,6 +30,28 @@ export function registerHealthGauge(registry: Registry, checks: Record<string, (
           this.set({ check }, ok);
         }),
       );
+    },
+  });
+}
+
+/**
+ * The memory this process may use, in bytes: the container's limit (cgroup, e.g. Cloud Run's
+ * --memory) when there is one below the machine's memory, else the machine's memory.
+ */
+export function memoryLimitBytes(): number {
+  const machine = totalmem();
+  const constrained = process.constrainedMemory?.() ?? 0;
+  return constrained > 0 && constrained < machine ? constrained : machine;
+}
+
+/** Registers `nostr_relay_memory_limit_bytes` (memoryLimitBytes), the denominator of the memory alert and panel. */
+export function registerMemoryLimitGauge(registry: Registry): Gauge {
+  return new Gauge({
+    name: 'nostr_relay_memory_limit_bytes',
+    help: 'Memory available to this process: the container limit (cgroup) or the machine memory',
+    registers: [registry],
+    collect() {
+      this.set(memoryLimitBytes());
     },
   });
 }
