@@ -13,11 +13,14 @@ export type SaveStatus = 'saved' | 'duplicate' | 'superseded' | 'deleted';
 export type SaveResult = { status: SaveStatus } | { status: 'error'; error: Error };
 
 /**
- * A NIP-09 deletion applied together with its deletion event, in the same transaction.
- * The caller has already decided which targets the deleter may delete.
+ * A NIP-09 deletion applied together with its deletion event, in the same transaction. The store
+ * checks each stored target again inside that transaction and deletes it only when the deleter is
+ * among deletersOf(target) (never a kind 5): the relay plans the deletion before the commit, and a
+ * target stored in between (an earlier item of the batch, another connection) must not be removed
+ * by someone who may not delete it after its author got `OK true`.
  */
 export type DeletionRequest = {
-  /** Event ids to delete and tombstone for `deleter`. */
+  /** Event ids to delete (stored ones the deleter may delete) or tombstone (ids not stored) for the deleter. */
   ids: string[];
   /** Addressable coordinates to delete up to `until` (created_at of the deletion). */
   addresses: { kind: number; pubkey: string; d: string }[];

@@ -194,6 +194,35 @@ export function nipCases(ctx: ContractContext): void {
       expect(await save(toBob, toAlice)).toEqual(['deleted', 'saved']);
     });
 
+    describe('issue 14 item 1: a deletion racing a commit never removes an event its deleter may not delete', () => {
+      it('a stranger\'s deletion of an id stored after the relay planned it (earlier commit) leaves it', async () => {
+        const target = signed(alice, { created_at: T });
+        await save(target);
+        // The relay planned this deletion while the target was not stored yet, so it names the id.
+        expect((await store.saveBatch([deletion(bob, { ids: [target.id] }, T + 1)])).map((r) => r.status)).toEqual(['saved']);
+        expect(await store.has(target.id)).toBe(true);
+      });
+
+      it('the same when the target commits earlier in the same batch, and the author\'s own deletion still works', async () => {
+        const target = signed(alice, { created_at: T });
+        const statuses = await store.saveBatch([{ event: target }, deletion(bob, { ids: [target.id] }, T + 1)]);
+        expect(statuses.map((r) => r.status)).toEqual(['saved', 'saved']);
+        expect(await store.has(target.id)).toBe(true);
+        await store.saveBatch([deletion(alice, { ids: [target.id] }, T + 2)]);
+        expect(await store.has(target.id)).toBe(false);
+      });
+
+      it('a gift wrap\'s recipient may still delete it in the same batch; a deletion is never deleted', async () => {
+        const wrap = signed(identity(), { kind: 1059, tags: [['p', bob.pk]], created_at: T });
+        await store.saveBatch([{ event: wrap }, deletion(bob, { ids: [wrap.id] }, T + 1)]);
+        expect(await store.has(wrap.id)).toBe(false);
+        const first = deletion(alice, { ids: ['0'.repeat(64)] }, T + 2);
+        await store.saveBatch([first]);
+        await store.saveBatch([deletion(alice, { ids: [first.event.id] }, T + 3)]);
+        expect(await store.has(first.event.id)).toBe(true);
+      });
+    });
+
     it('deletes addressable versions by a up to the deletion\'s created_at and refuses older copies later', async () => {
       const coordinate = { kind: 30443, pubkey: alice.pk, d: 'slot' };
       const v1 = signed(alice, { kind: 30443, tags: [['d', 'slot']], created_at: T });

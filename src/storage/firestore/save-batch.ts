@@ -15,7 +15,7 @@ export type SaveTarget = { events: CollectionReference; coords: CollectionRefere
 /** What the transaction knows about an event document. */
 type DocState =
   | { type: 'missing' }
-  | { type: 'event'; kind: number; pubkey: string; d: string }
+  | { type: 'event'; kind: number; pubkey: string; d: string; recipients: string[] }
   | { type: 'tomb'; deletedBy: string[] };
 
 /**
@@ -29,7 +29,14 @@ type Write = { ref: DocumentReference; data: Record<string, unknown> | null; exi
 function docState(data: Record<string, unknown> | undefined): DocState {
   if (!data) return { type: 'missing' };
   if (Array.isArray(data.deleted_by)) return { type: 'tomb', deletedBy: data.deleted_by as string[] };
-  return { type: 'event', kind: data.kind as number, pubkey: data.pubkey as string, d: (data.d as string) ?? '' };
+  const recipients = ((data.tag_keys as string[] | undefined) ?? []).filter((k) => k.startsWith('p:')).map((k) => k.slice(2));
+  return { type: 'event', kind: data.kind as number, pubkey: data.pubkey as string, d: (data.d as string) ?? '', recipients };
+}
+
+/** May `deleter` delete this stored event? Never a deletion (NIP-09); else deletersOf the stored copy. */
+function mayDeleteStored(deleter: string, state: Extract<DocState, { type: 'event' }>): boolean {
+  if (state.kind === DELETION_KIND) return false;
+  return deletersOf({ pubkey: state.pubkey, kind: state.kind, tags: state.recipients.map((p) => ['p', p]) }).includes(deleter);
 }
 
 function coordOf(kind: number, pubkey: string, d: string): string | undefined {
@@ -110,7 +117,8 @@ class BatchView {
       }
       this.setCoord(coordId, { ...c, id: ev.id, created_at: ev.created_at });
     }
-    this.events.set(ev.id, { type: 'event', kind: ev.kind, pubkey: ev.pubkey, d });
+    const recipients = ev.tags.filter((t) => t[0] === 'p' && typeof t[1] === 'string').map((t) => t[1] as string);
+    this.events.set(ev.id, { type: 'event', kind: ev.kind, pubkey: ev.pubkey, d, recipients });
     this.put(this.target.events.doc(ev.id), toEventDoc(ev, this.target.instance));
     if (item.deletion && ev.kind === DELETION_KIND) this.applyDeletion(ev, item.deletion);
     return 'saved';
@@ -133,6 +141,9 @@ class BatchView {
     const deleter = deletion.pubkey;
     for (const id of req.ids) {
       const state = this.events.get(id) ?? { type: 'missing' };
+      // Decided here, inside the transaction, on the stored copy: the target may have been stored
+      // after the relay planned the deletion. Someone else's event stays, without a tombstone.
+      if (state.type === 'event' && !mayDeleteStored(deleter, state)) continue;
       if (state.type === 'event') {
         const coordId = coordOf(state.kind, state.pubkey, state.d);
         const c = coordId ? this.coords.get(coordId) : undefined;

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { deletersOf } from '../../nostr/deletion.js';
+import { deletersOf, RECIPIENT_ADDRESSED_KINDS } from '../../nostr/deletion.js';
 import type { VerifiedEvent } from '../../nostr/event.js';
 import { DELETION_KIND } from '../../nostr/kinds.js';
 import type { DeletionRequest, SaveResult, SaveStatus } from '../types.js';
@@ -10,6 +10,16 @@ import { coordinateD, expiresAtOf, indexedTags, rawJson } from './event-row.js';
 export type SaveItem = { event: VerifiedEvent; deletion?: DeletionRequest };
 
 type CoordRow = { seq: number; id: string; created_at: number };
+type TargetRow = { seq: number; pubkey: string; kind: number; raw: string };
+
+/** May `deleter` delete this stored event? Never a deletion (NIP-09); else deletersOf the stored copy. */
+function mayDeleteStored(deleter: string, target: TargetRow): boolean {
+  if (target.kind === DELETION_KIND) return false;
+  if (target.pubkey === deleter) return true;
+  if (!RECIPIENT_ADDRESSED_KINDS.includes(target.kind)) return false;
+  const { tags } = JSON.parse(target.raw) as { tags: string[][] };
+  return deletersOf({ pubkey: target.pubkey, kind: target.kind, tags }).includes(deleter);
+}
 
 /**
  * The write side of the SQLite event store: prepared statements and the NIP-01/NIP-09 rules,
@@ -23,7 +33,7 @@ export class SqliteBatchSaver {
     | 'coordinate'
     | 'insertEvent'
     | 'insertTag'
-    | 'seqById'
+    | 'targetById'
     | 'deleteTags'
     | 'deleteEvent'
     | 'insertTomb'
@@ -44,7 +54,7 @@ export class SqliteBatchSaver {
         'INSERT INTO events (id, pubkey, kind, created_at, d, expires_at, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       insertTag: db.prepare('INSERT OR IGNORE INTO tags (name, value, created_at, eid) VALUES (?, ?, ?, ?)'),
-      seqById: db.prepare('SELECT seq FROM events WHERE id = ?').pluck(),
+      targetById: db.prepare('SELECT seq, pubkey, kind, raw FROM events WHERE id = ?'),
       deleteTags: db.prepare('DELETE FROM tags WHERE eid = ?'),
       deleteEvent: db.prepare('DELETE FROM events WHERE seq = ?'),
       insertTomb: db.prepare('INSERT OR IGNORE INTO deleted_ids (id, deleter) VALUES (?, ?)'),
@@ -105,15 +115,19 @@ export class SqliteBatchSaver {
   }
 
   /**
-   * Applies a NIP-09 request the caller has already vetted (see DeletionRequest): removes the
-   * listed ids and the versions at the listed coordinates up to the deletion's created_at, and
-   * records tombstones so that later copies are refused (ids: only when the deleter is among
-   * deletersOf the arriving copy).
+   * Applies a NIP-09 request (see DeletionRequest): removes the listed ids the deleter may delete
+   * — decided here, inside the transaction, on the stored copy (deletersOf), since a target may have
+   * been stored after the relay planned the deletion — and the versions at the listed coordinates
+   * up to the deletion's created_at, and records tombstones so that later copies are refused (ids:
+   * only when the deleter is among deletersOf the arriving copy).
    */
   private applyDeletion(ev: VerifiedEvent, req: DeletionRequest): void {
     for (const id of req.ids) {
-      const seq = this.st.seqById.get(id) as number | undefined;
-      if (seq !== undefined) this.deleteSeq(seq);
+      const target = this.st.targetById.get(id) as TargetRow | undefined;
+      if (target) {
+        if (!mayDeleteStored(ev.pubkey, target)) continue; // someone else's event: untouched, no tombstone
+        this.deleteSeq(target.seq);
+      }
       this.st.insertTomb.run(id, ev.pubkey);
     }
     for (const a of req.addresses) {
