@@ -49,8 +49,8 @@ function lazyPool(): SimplePool {
 }
 
 /** Publishes to the test relay with the per-call `onauth` (covers the race with the connect-time AUTH). */
-function publish(pool: SimplePool, ev: Event, who: Identity): Promise<string> {
-  return pool.publish([relay.url], ev, { onauth: signer(who) })[0]!;
+function publish(pool: SimplePool, ev: Event, who: Identity, url = relay.url): Promise<string> {
+  return pool.publish([url], ev, { onauth: signer(who) })[0]!;
 }
 
 beforeAll(async () => {
@@ -192,5 +192,22 @@ describe('nostr-tools SimplePool', () => {
     const ev = signed(alice);
     await expect(publish(pool, ev, alice)).resolves.toBe('');
     expect((await pool.querySync([relay.url], { ids: [ev.id] })).map((e) => e.id)).toEqual([ev.id]);
+  });
+
+  it('reconnects after the relay idle timeout (limits.idle_timeout_seconds = 1)', async () => {
+    const idle = await startAuthRelay([alice], { limits: { idle_timeout_seconds: 1 } });
+    try {
+      const pool = poolAs(alice);
+      await publish(pool, signed(alice), alice, idle.url);
+      const r = await pool.ensureRelay(idle.url);
+      const closed = deferred<void>();
+      r.onclose = () => closed.resolve();
+      await closed.promise; // the relay closes the quiet connection after about a second
+      const ev = signed(alice);
+      await expect(publish(pool, ev, alice, idle.url)).resolves.toBe('');
+      expect((await pool.querySync([idle.url], { ids: [ev.id] })).map((e) => e.id)).toEqual([ev.id]);
+    } finally {
+      await idle.stop();
+    }
   });
 });
