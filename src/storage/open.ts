@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RelayConfig } from '../config/types.js';
 import type { Storage } from './types.js';
@@ -11,6 +12,10 @@ export async function openStorage(config: RelayConfig, logger?: Logger): Promise
       projectId: fs.project_id,
       databaseId: fs.database_id,
       collectionPrefix: fs.collection_prefix,
+      // Each process marks what it stores, so its own watcher skips its own events: they are fanned
+      // out once, locally, after the observers ran (a remote echo could overtake them).
+      instanceId: randomUUID(),
+      logger,
     });
   }
   const { openSqliteStorage } = await import('./sqlite/index.js');

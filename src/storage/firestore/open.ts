@@ -16,9 +16,11 @@ export type FirestoreStorageOptions = {
   /** Put before every top-level collection name, so several relays can share one database. */
   collectionPrefix: string;
   /**
-   * Marks the events this instance stores so its own watcher skips them. Without it the watcher
-   * also delivers this instance's events (the core deduplicates by id), which has one benefit: a
-   * save answered `error` after its deadline that commits later still reaches local subscribers.
+   * Marks the events this instance stores so its own watcher skips them (the relay always sets it).
+   * Without it the watcher also delivers this instance's events, possibly before the observers of
+   * the local commit ran: the read gate then decides on stale state, and the core's dedupe by id
+   * drops the proper broadcast that follows. The one thing lost with it: a save answered `error`
+   * after its deadline that commits later reaches no live subscriber.
    */
   instanceId?: string;
   /** `host:port` of an emulator; otherwise the driver honours FIRESTORE_EMULATOR_HOST. */
