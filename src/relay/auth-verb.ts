@@ -6,6 +6,9 @@ import { shortKey } from '../config/pubkeys.js';
 import type { RelayContext } from './context.js';
 import type { Session } from './session.js';
 
+/** Most refused pubkeys a connection remembers (a client could sign AUTH events with endless fresh keys). */
+const MAX_REFUSED_KEYS = 16;
+
 async function checkAuth(ctx: RelayContext, session: Session, raw: unknown): Promise<Reason | undefined> {
   const shapeProblem = checkEventShape(raw);
   if (shapeProblem) return reason('invalid', shapeProblem);
@@ -35,7 +38,8 @@ export async function handleAuth(ctx: RelayContext, session: Session, raw: unkno
   if (problem) {
     // A key refused for who it is (not allowed, banned) has performed AUTH: from now on this
     // connection is answered `restricted:`, not asked to authenticate again (authPrefix).
-    if (problem.prefix === 'restricted') session.refused.add((raw as NostrEvent).pubkey);
+    // Kept small: that the set is not empty is what counts, a few keys are for logs and messages.
+    if (problem.prefix === 'restricted' && session.refused.size < MAX_REFUSED_KEYS) session.refused.add((raw as NostrEvent).pubkey);
     ctx.metrics.authFailures.inc({ reason: problem.prefix });
     ctx.logger.info({ connId: session.connId, reason: problem.prefix }, 'auth refused');
     session.send(okFrame(id, false, problem));
