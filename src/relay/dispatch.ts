@@ -36,7 +36,7 @@ export const MAX_CHECKS_AHEAD = 64;
 function checkAhead(ctx: RelayContext, session: Session, raw: unknown, frame: string): Promise<EventCheck> | undefined {
   if (session.checksAhead >= MAX_CHECKS_AHEAD) return undefined;
   session.checksAhead++;
-  return checkEvent(ctx, raw, frame).finally(() => {
+  return checkEvent(ctx, session, raw, frame).finally(() => {
     session.checksAhead--;
   });
 }

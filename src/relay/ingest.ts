@@ -6,6 +6,8 @@ import { kindLabel } from '../observability/metrics.js';
 import type { SaveResult } from '../storage/types.js';
 import type { RelayContext } from './context.js';
 import { planDeletion } from './deletion.js';
+import type { SessionContext } from './hooks.js';
+import { hasAllowedIdentity } from './policies/outsiders.js';
 import type { Session } from './session.js';
 
 /** What happened to one EVENT: accepted or not, and the reason sent with OK. */
@@ -28,12 +30,26 @@ async function firstRejection(ctx: RelayContext, session: Session, ev: VerifiedE
 /** The reason text of `OK false "invalid: ..."` for a replaceable or addressable event older than the stored one. */
 const SUPERSEDED_MESSAGE = 'a newer version of this replaceable or addressable event is stored';
 
-function saveOutcome(result: SaveResult): IngestOutcome {
+/**
+ * May this connection read `ev` (the same rules as a REQ for it: the allowlist gate with the public
+ * kinds, then the read gate)? Only such a connection is told an event is stored (`duplicate:`);
+ * to others a stored event looks like one they could not have known (issue 14, item 3).
+ */
+function mayRead(ctx: RelayContext, session: SessionContext, ev: NostrEvent): boolean {
+  const { auth } = ctx.config;
+  if (auth.required && !hasAllowedIdentity(ctx.access, session) && !auth.public_read_kinds.includes(ev.kind)) return false;
+  return ctx.gate.canRead(session, ev);
+}
+
+const DUPLICATE: IngestOutcome = { accepted: true, why: reason('duplicate', 'already have this event') };
+
+function saveOutcome(result: SaveResult, mayKnow: boolean): IngestOutcome {
   switch (result.status) {
     case 'saved':
       return { accepted: true };
     case 'duplicate':
-      return { accepted: true, why: reason('duplicate', 'already have this event') };
+      // Accepted either way (the event is stored); only a reader learns it was there before.
+      return mayKnow ? DUPLICATE : { accepted: true };
     case 'superseded':
       // Not stored, so not accepted (NIP-01 OK false): a client must not believe this version is live.
       return { accepted: false, why: reason('invalid', SUPERSEDED_MESSAGE) };
@@ -51,24 +67,28 @@ function saveOutcome(result: SaveResult): IngestOutcome {
 export type EventCheck = { done: IngestOutcome } | { event: VerifiedEvent };
 
 /**
- * Shape, cheap duplicate check, id and signature. These depend on nothing a connection's earlier
+ * Shape, id, cheap duplicate check and signature. These depend on nothing a connection's earlier
  * messages can change, so they may run ahead of them (see `dispatch.ts`); never rejects. `frame`
  * is the `["EVENT", raw]` text `raw` was parsed from, when the caller has it.
  */
-export async function checkEvent(ctx: RelayContext, raw: unknown, frame?: string): Promise<EventCheck> {
+export async function checkEvent(ctx: RelayContext, session: SessionContext, raw: unknown, frame?: string): Promise<EventCheck> {
   const shapeProblem = checkEventShape(raw);
   if (shapeProblem) return { done: { accepted: false, why: reason('invalid', shapeProblem) } };
   const ev = raw as NostrEvent;
+  // The id is recomputed before it is looked up: a forged event carrying a stored id must not learn
+  // that the id is stored (issue 14, item 3). A hash, ~100x cheaper than the signature check.
+  if (computeEventId(ev) !== ev.id) {
+    ctx.metrics.invalidSignatures.inc();
+    return { done: { accepted: false, why: reason('invalid', 'event id does not match its content') } };
+  }
   try {
-    // Skip verifying what is already stored: the id commits to the content, the stored copy was verified.
-    if (kindClass(ev.kind) !== 'ephemeral' && (await ctx.store.has(ev.id))) {
-      return { done: { accepted: true, why: reason('duplicate', 'already have this event') } };
-    }
-    // The verifier checks id and signature off the event loop; only a failure is looked at again here.
+    // Skip verifying what is already stored (the stored copy was verified, and the id commits to the
+    // content) — but only for a connection that may read it; others take the normal path.
+    if (kindClass(ev.kind) !== 'ephemeral' && mayRead(ctx, session, ev) && (await ctx.store.has(ev.id))) return { done: DUPLICATE };
+    // The verifier checks id and signature off the event loop.
     if (!(await ctx.verify(ev, frame))) {
       ctx.metrics.invalidSignatures.inc();
-      const badId = computeEventId(ev) !== ev.id;
-      return { done: { accepted: false, why: reason('invalid', badId ? 'event id does not match its content' : 'bad signature') } };
+      return { done: { accepted: false, why: reason('invalid', 'bad signature') } };
     }
   } catch (err) {
     return { done: failureOutcome(ctx, ev.id, err) };
@@ -99,7 +119,7 @@ async function acceptEvent(ctx: RelayContext, session: Session, verified: Verifi
   if (result.status === 'error') {
     ctx.logger.error({ connId: session.connId, eventId: verified.id, err: result.error.message }, 'store failed to save event');
   }
-  const outcome = saveOutcome(result);
+  const outcome = saveOutcome(result, result.status === 'duplicate' && mayRead(ctx, session, verified));
   if (result.status === 'saved') {
     // Observers first: a roster change or a KeyPackage entering the directory must be in effect
     // before live subscribers are matched against the read gate.
@@ -111,7 +131,7 @@ async function acceptEvent(ctx: RelayContext, session: Session, verified: Verifi
 
 /** The whole pipeline for one untrusted event: `checkEvent` (or its result, started earlier), then `acceptEvent`. */
 export async function ingestEvent(ctx: RelayContext, session: Session, raw: unknown, checked?: Promise<EventCheck>): Promise<IngestOutcome> {
-  const check = await (checked ?? checkEvent(ctx, raw));
+  const check = await (checked ?? checkEvent(ctx, session, raw));
   if ('done' in check) return check.done;
   try {
     return await acceptEvent(ctx, session, check.event);
