@@ -66,7 +66,7 @@ beforeAll(async () => {
   exported = new Set<string>();
   for (const m of await relay.server.metrics.registry.getMetricsAsJSON()) {
     exported.add(m.name);
-    if (m.type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) exported.add(`${m.name}${s}`);
+    if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) exported.add(`${m.name}${s}`);
   }
 });
 afterAll(async () => relay?.stop());
