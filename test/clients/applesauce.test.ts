@@ -9,7 +9,7 @@ import type { NostrEvent } from 'applesauce-core/helpers/event';
 import { finalizeEvent } from 'nostr-tools/pure';
 import type { TestRelay } from '../harness.js';
 import { identity, now, signed, type Identity } from '../helpers.js';
-import { authedPubkeys, deferred, dropConnections, installGlobalWebSocket, PROMPT_MS, startAuthRelay, within } from './support.js';
+import { authedPubkeys, deferred, dropConnections, installGlobalWebSocket, PROMPT_MS, splitAtEose, startAuthRelay, within } from './support.js';
 
 installGlobalWebSocket(); // rxjs' webSocket, under Relay, uses the global WebSocket
 
@@ -83,22 +83,13 @@ describe('applesauce-relay Relay', () => {
     const tag = `t-${Math.random()}`;
     const stored = signed(alice, { tags: [['t', tag]] });
     await r.publish(stored);
-    const before: string[] = [];
-    const eose = deferred<void>();
-    const live = deferred<string>();
-    let eosed = false;
-    const sub = r.subscription({ '#t': [tag] }).subscribe((msg) => {
-      if (msg === 'EOSE') {
-        eosed = true;
-        eose.resolve();
-      } else if (eosed) live.resolve(msg.id);
-      else before.push(msg.id);
-    });
-    await eose.promise;
-    expect(before).toEqual([stored.id]);
+    const split = splitAtEose();
+    const sub = r.subscription({ '#t': [tag] }).subscribe((msg) => (msg === 'EOSE' ? split.onEose() : split.onEvent(msg.id)));
+    await split.eose;
+    expect(split.stored).toEqual([stored.id]);
     const next = signed(alice, { tags: [['t', tag]] });
     await r.publish(next);
-    expect(await live.promise).toBe(next.id);
+    expect(await split.live).toBe(next.id);
     sub.unsubscribe();
   });
 

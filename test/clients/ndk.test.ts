@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import NDK, { NDKEvent, NDKPrivateKeySigner, NDKPublishError, NDKRelayAuthPolicies, NDKRelaySet, type NDKAuthPolicy, type NDKFilter, type NDKRelay } from '@nostr-dev-kit/ndk';
 import type { TestRelay } from '../harness.js';
 import { identity, now, type Identity } from '../helpers.js';
-import { authedPubkeys, captureUnhandledRejections, deferred, dropConnections, installGlobalWebSocket, nextTurn, PROMPT_MS, startAuthRelay, within } from './support.js';
+import { authedPubkeys, captureUnhandledRejections, deferred, dropConnections, installGlobalWebSocket, nextTurn, PROMPT_MS, splitAtEose, startAuthRelay, within } from './support.js';
 
 installGlobalWebSocket(); // NDK constructs `new WebSocket(url)` from the global
 
@@ -105,22 +105,16 @@ describe('NDK', () => {
     const tag = `t-${Math.random()}`;
     const stored = note(ndk, { tags: [['t', tag]] });
     await stored.publish();
-    const before: string[] = [];
-    const eose = deferred<void>();
-    const live = deferred<string>();
-    let eosed = false;
+    const split = splitAtEose();
     const sub = ndk.subscribe({ '#t': [tag] }, { closeOnEose: false, groupable: false }, {
-      onEvent: (e) => (eosed ? live.resolve(e.id) : before.push(e.id)),
-      onEose: () => {
-        eosed = true;
-        eose.resolve();
-      },
+      onEvent: (e) => split.onEvent(e.id),
+      onEose: split.onEose,
     });
-    await eose.promise;
-    expect(before).toEqual([stored.id]);
+    await split.eose;
+    expect(split.stored).toEqual([stored.id]);
     const next = note(ndk, { tags: [['t', tag]] });
     await next.publish();
-    expect(await live.promise).toBe(next.id);
+    expect(await split.live).toBe(next.id);
     sub.stop();
   });
 

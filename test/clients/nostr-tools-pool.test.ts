@@ -9,7 +9,7 @@ import { SimplePool, useWebSocketImplementation } from 'nostr-tools/pool';
 import { finalizeEvent, type EventTemplate, type Event } from 'nostr-tools/pure';
 import type { TestRelay } from '../harness.js';
 import { identity, now, signed, type Identity } from '../helpers.js';
-import { authedPubkeys, captureUnhandledRejections, deferred, dropConnections, nextTurn, PROMPT_MS, startAuthRelay, within } from './support.js';
+import { authedPubkeys, captureUnhandledRejections, deferred, dropConnections, nextTurn, PROMPT_MS, splitAtEose, startAuthRelay, within } from './support.js';
 
 /** Every frame the relay sent to any pool of this file (event ids are unique, so tests can filter). */
 const received: unknown[][] = [];
@@ -89,23 +89,17 @@ describe('nostr-tools SimplePool', () => {
     const tag = `t-${Math.random()}`;
     const stored = signed(alice, { tags: [['t', tag]] });
     await publish(pool, stored, alice);
-    const before: string[] = [];
-    const eose = deferred<void>();
-    const live = deferred<Event>();
-    let eosed = false;
+    const split = splitAtEose();
     const sub = pool.subscribeMany([relay.url], { '#t': [tag] }, {
       onauth: signer(alice),
-      onevent: (e) => (eosed ? live.resolve(e) : before.push(e.id)),
-      oneose: () => {
-        eosed = true;
-        eose.resolve();
-      },
+      onevent: (e) => split.onEvent(e.id),
+      oneose: split.onEose,
     });
-    await eose.promise;
-    expect(before).toEqual([stored.id]);
+    await split.eose;
+    expect(split.stored).toEqual([stored.id]);
     const next = signed(alice, { tags: [['t', tag]] });
     await publish(pool, next, alice);
-    expect((await live.promise).id).toBe(next.id);
+    expect(await split.live).toBe(next.id);
     sub.close();
   });
 

@@ -60,15 +60,6 @@ export function dropConnections(relay: TestRelay): number {
   return n;
 }
 
-/** Resolves once the relay has at least `n` open connections (polls the session registry). */
-export async function waitForConnections(relay: TestRelay, n: number, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (relay.server.sessions.size < n) {
-    if (Date.now() > deadline) throw new Error(`expected ${n} connections, have ${relay.server.sessions.size}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** How a bounded wait ended: the promise resolved, rejected, or was still pending at the bound. */
 export type Outcome<T> = { state: 'resolved'; value: T } | { state: 'rejected'; error: string } | { state: 'pending' };
 
@@ -132,4 +123,32 @@ export function nextTurn(): Promise<void> {
 /** The pubkeys authenticated on the relay's open connections (what the relay saw, not what the library says). */
 export function authedPubkeys(relay: TestRelay): string[] {
   return [...relay.server.sessions.all()].flatMap((s) => [...s.authed]);
+}
+
+/**
+ * Splits what a subscription delivers at its EOSE: `stored` collects event ids before it, `eose`
+ * resolves at it, `live` resolves with the first event id after it. Wire `onEvent`/`onEose` into
+ * the library's callbacks.
+ */
+export function splitAtEose(): {
+  stored: string[];
+  eose: Promise<void>;
+  live: Promise<string>;
+  onEvent: (id: string) => void;
+  onEose: () => void;
+} {
+  const stored: string[] = [];
+  const eose = deferred<void>();
+  const live = deferred<string>();
+  let eosed = false;
+  return {
+    stored,
+    eose: eose.promise,
+    live: live.promise,
+    onEvent: (id) => (eosed ? live.resolve(id) : void stored.push(id)),
+    onEose: () => {
+      eosed = true;
+      eose.resolve();
+    },
+  };
 }

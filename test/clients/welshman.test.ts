@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { finalizeEvent } from 'nostr-tools/pure';
 import type { TestRelay } from '../harness.js';
 import { identity, now, signed, type Identity } from '../helpers.js';
-import { authedPubkeys, deferred, dropConnections, PROMPT_MS, startAuthRelay, within } from './support.js';
+import { authedPubkeys, deferred, dropConnections, PROMPT_MS, splitAtEose, startAuthRelay, within } from './support.js';
 
 type Net = typeof import('@welshman/net');
 type Pool = InstanceType<Net['Pool']>;
@@ -87,27 +87,21 @@ describe('welshman net', () => {
     const tag = `t-${Math.random()}`;
     const stored = signed(alice, { tags: [['t', tag]] });
     await publish(pool, stored);
-    const before: string[] = [];
-    const eose = deferred<void>();
-    const live = deferred<string>();
-    let eosed = false;
+    const split = splitAtEose();
     const ac = new AbortController();
     void net.request({
       relays: [relay.url],
       filters: [{ '#t': [tag] }],
       context: { pool },
       signal: ac.signal,
-      onEvent: (e) => (eosed ? live.resolve(e.id) : before.push(e.id)),
-      onEose: () => {
-        eosed = true;
-        eose.resolve();
-      },
+      onEvent: (e) => split.onEvent(e.id),
+      onEose: split.onEose,
     });
-    await eose.promise;
-    expect(before).toEqual([stored.id]);
+    await split.eose;
+    expect(split.stored).toEqual([stored.id]);
     const next = signed(alice, { tags: [['t', tag]] });
     await publish(pool, next);
-    expect(await live.promise).toBe(next.id);
+    expect(await split.live).toBe(next.id);
     ac.abort();
   });
 
