@@ -5,6 +5,8 @@
 export const COLLECTIONS = {
   /** `<group>` → Roster. */
   rosters: 'mls_rosters',
+  /** `version` → RosterVersion (bumped by every roster change; other instances sync their cache from it). */
+  rosterMeta: 'mls_roster_meta',
   /** `<group>` → GroupRecord (registry of kind 445 traffic). */
   groups: 'mls_groups',
   /** `<owner>` → OwnerDirectory (the owner's KeyPackages with their metadata and claims). */

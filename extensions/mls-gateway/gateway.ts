@@ -70,7 +70,9 @@ export function createMlsGateway(opts: MlsGatewayOptions = {}): MlsGateway {
       const metrics = createGatewayMetrics(deps.metrics);
       const kv = timedKv(deps.kv, metrics.dbOperationDuration);
       const rosters = new RosterCache(kv);
-      await rosters.reload();
+      await rosters.load();
+      // Roster changes made on other instances reach this one's read gate within a second or so.
+      if (cfg.membership === 'roster') rosters.startSync(deps.logger);
       const ctx: GatewayContext = {
         cfg,
         kv,
@@ -94,6 +96,9 @@ export function createMlsGateway(opts: MlsGatewayOptions = {}): MlsGateway {
     nip11: () => gatewayNip11(cfg),
     async maintain(at: number) {
       if (routeDeps) await maintainGateway(routeDeps.ctx, at);
+    },
+    async close() {
+      routeDeps?.ctx.rosters.close();
     },
     context: () => routeDeps?.ctx,
   };

@@ -14,13 +14,13 @@ export type MaintenanceReport = {
 /**
  * One maintenance pass at `now` (unix seconds): purges expired KeyPackages and undelivered
  * mail past `welcome_ttl` (directory, mailbox and store), applies archive retention, reloads
- * the roster cache (other instances may have changed rosters) and refreshes the low-pool gauge.
+ * the roster cache (a safety net: other instances' changes arrive by its sync) and refreshes the low-pool gauge.
  */
 export async function maintainGateway(ctx: GatewayContext, now: number): Promise<MaintenanceReport> {
   const expiredKeyPackages = await purgeExpiredKeyPackages(ctx, now);
   const undeliveredRemoved = await purgeUndelivered(ctx, now);
   const archiveRemoved = await purgeArchive(ctx, now);
-  await ctx.rosters.reload();
+  await ctx.rosters.load();
   const lowPoolOwners = await updateLowPoolGauge(ctx, now);
   return { expiredKeyPackages, undeliveredRemoved, archiveRemoved, lowPoolOwners };
 }

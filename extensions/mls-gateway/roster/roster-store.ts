@@ -5,7 +5,8 @@ import { applyRosterCommand, type Roster, type RosterCommand } from './roster.js
 
 /**
  * Applies a command atomically, re-checking it against the stored roster (seq, author, op),
- * and updates the cache. Returns the new roster, or the reason it lost (a racing operation).
+ * and updates the cache (and the version document other instances sync from). Returns the new
+ * roster, or the reason it lost (a racing operation).
  */
 export async function applyRosterAtomically(ctx: GatewayContext, cmd: RosterCommand): Promise<Roster | Reason> {
   let refused: Reason | undefined;
@@ -15,6 +16,6 @@ export async function applyRosterAtomically(ctx: GatewayContext, cmd: RosterComm
     return 'prefix' in next ? current : next;
   });
   if (refused) return refused;
-  ctx.rosters.set(cmd.group, written);
+  await ctx.rosters.changed(cmd.group, written);
   return written as Roster;
 }
