@@ -121,7 +121,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   const requestIp = (req: FastifyRequest) => clientIp(req.raw, config.server.trust_proxy);
   const authenticateHttp = httpAuthenticator({ access, relayHttpUrl: httpUrl, required: config.auth.required, metrics: authCounters, replay, clientIp: requestIp });
   // One admin check for the console's API and the gateway's admin routes: NIP-98 (same replay guard) or a console session.
-  const authenticateAdmin = adminAuthenticator({ access, kv: storage.kv, relayHttpUrl: httpUrl, replay, metrics: authCounters });
+  const authenticateAdmin = adminAuthenticator({ access, kv: storage.kv, relayHttpUrl: httpUrl, replay, metrics: authCounters, clientIp: requestIp });
 
   const extensions: RelayExtension[] = await loadExtensions(config, hooks, {
     logger,

@@ -1,6 +1,6 @@
 import type { NostrEvent, VerifiedEvent } from '../nostr/event.js';
 import type { Filter } from '../nostr/filter.js';
-import { reject, type Decision } from '../nostr/reasons.js';
+import { reject, type Decision, type Reason } from '../nostr/reasons.js';
 
 /**
  * What a policy knows about the connection that sent something. Never the socket itself.
@@ -39,6 +39,18 @@ export function rejectIdentity(ctx: SessionContext, message: string): Decision {
 
 /** Decides whether an event may be stored. Pure: no side effects. First rejection wins. */
 export type RejectEvent = (ctx: SessionContext, ev: VerifiedEvent) => Decision | Promise<Decision>;
+/**
+ * What a reservation decided: refused with a reason, or held — `release` undoes it when the event
+ * is then not stored (a later reservation refused, the store found a duplicate or failed).
+ */
+export type Reservation = { ok: true; release?: () => Promise<void> } | { ok: false; reason: Reason };
+/**
+ * Claims, atomically across instances, shared state an event changes before it is stored, so two
+ * racing events cannot both win (a roster's next `seq`): the loser is refused before any OK or
+ * broadcast. Runs after every rejectEvent, in registration order, one event at a time per
+ * connection; a held reservation is released when the event is not stored.
+ */
+export type ReserveEvent = (ctx: SessionContext, ev: VerifiedEvent) => Promise<Reservation>;
 /** Decides whether a REQ or COUNT may run with these filters (before any read). */
 export type RejectFilter = (ctx: SessionContext, filters: Filter[], verb: 'REQ' | 'COUNT') => Decision | Promise<Decision>;
 /**
@@ -81,6 +93,7 @@ export type OverwriteResults = (
 /** Ordered arrays, one per phase. The core runs them in registration order. */
 export type RelayHooks = {
   rejectEvent: RejectEvent[];
+  reserveEvent: ReserveEvent[];
   rejectFilter: RejectFilter[];
   overwriteFilters: OverwriteFilters[];
   readGates: ReadGate[];
@@ -94,6 +107,7 @@ export type RelayHooks = {
 export function createHooks(): RelayHooks {
   return {
     rejectEvent: [],
+    reserveEvent: [],
     rejectFilter: [],
     overwriteFilters: [],
     readGates: [],

@@ -103,8 +103,36 @@ function failureOutcome(ctx: RelayContext, eventId: string, err: unknown, connId
   return { accepted: false, why: reason('error', 'internal error') };
 }
 
+type Release = () => Promise<void>;
+
+/** Runs the reserveEvent hooks; on a refusal releases what earlier ones held. The held releases, or the refusal. */
+async function reserve(ctx: RelayContext, session: Session, ev: VerifiedEvent): Promise<Release[] | Reason> {
+  const held: Release[] = [];
+  for (const hook of ctx.hooks.reserveEvent) {
+    const r = await hook(session, ev);
+    if (!r.ok) {
+      await release(ctx, ev, held);
+      return r.reason;
+    }
+    if (r.release) held.push(r.release);
+  }
+  return held;
+}
+
+/** Undoes reservations of an event that was not stored, newest first; a failing release is logged. */
+async function release(ctx: RelayContext, ev: VerifiedEvent, held: Release[]): Promise<void> {
+  for (const undo of [...held].reverse()) {
+    try {
+      await undo();
+    } catch (err) {
+      ctx.logger.error({ eventId: ev.id, err: (err as Error).message }, 'releasing a reservation failed');
+    }
+  }
+}
+
 /**
- * Takes one event that passed `checkEvent` through policies, the store (OK only after commit)
+ * Takes one event that passed `checkEvent` through policies, reservations (state claimed
+ * atomically before the save, released when it is not stored), the store (OK only after commit)
  * and fanout. Runs in the connection's order, so its effects follow the order of arrival.
  */
 async function acceptEvent(ctx: RelayContext, session: Session, verified: VerifiedEvent): Promise<IngestOutcome> {
@@ -114,11 +142,14 @@ async function acceptEvent(ctx: RelayContext, session: Session, verified: Verifi
     ctx.live.broadcast(verified);
     return { accepted: true, event: verified };
   }
+  const reserved = await reserve(ctx, session, verified);
+  if (!Array.isArray(reserved)) return { accepted: false, why: reserved };
   const deletion = verified.kind === DELETION_KIND ? await planDeletion(verified, ctx.store, ctx.hooks.mayDelete) : undefined;
   const result = await ctx.writer.save(verified, deletion);
   if (result.status === 'error') {
     ctx.logger.error({ connId: session.connId, eventId: verified.id, err: result.error.message }, 'store failed to save event');
   }
+  if (result.status !== 'saved') await release(ctx, verified, reserved);
   const outcome = saveOutcome(result, result.status === 'duplicate' && mayRead(ctx, session, verified));
   if (result.status === 'saved') {
     // Observers first: a roster change or a KeyPackage entering the directory must be in effect

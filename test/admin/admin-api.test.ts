@@ -65,6 +65,13 @@ describe('admin API', () => {
     }
   });
 
+  it('follows the relay NIP-98 reuse rule: a read token may be used again by the same client', async () => {
+    const path = '/api/v1/admin/members';
+    const token = await nip98(admin, 'GET', path);
+    expect((await call(relay, 'GET', path, token)).status).toBe(200);
+    expect((await call(relay, 'GET', path, token)).status).toBe(200);
+  });
+
   it('refuses a replayed NIP-98 token on a state-changing call', async () => {
     const target = identity();
     const path = `/api/v1/admin/members/${target.pk}`;

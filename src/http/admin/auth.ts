@@ -18,6 +18,8 @@ export type AdminAuthOptions = {
   /** The relay's public http(s) URL: NIP-98 `u` is its origin + the request path and query. */
   relayHttpUrl: string;
   replay?: ReplayGuard;
+  /** The client's IP (behind a proxy: the forwarded one), for the NIP-98 rule on reusing a read's token. */
+  clientIp?: (req: FastifyRequest) => string;
   metrics?: AuthMetrics;
   /** Unix seconds now (tests). */
   clock?: () => number;
@@ -58,6 +60,9 @@ export function adminAuthenticator(opts: AdminAuthOptions): (req: FastifyRequest
         ...(raw !== undefined && raw.length > 0 ? { body: Buffer.from(raw) } : {}),
         nowSeconds: clock(),
         ...(opts.replay ? { replay: opts.replay } : {}),
+        // The relay's one reuse rule: a GET's token may be used again by the same IP within its window; changes are single use.
+        isRead: req.method === 'GET',
+        ip: opts.clientIp ? opts.clientIp(req) : req.ip,
       });
       if (typeof result !== 'string') {
         if (result.prefix !== 'error') opts.metrics?.authFailures.inc({ reason: 'nip98' });
