@@ -5,6 +5,7 @@ import type { RelayConfig } from './config/types.js';
 import { clientIp } from './http/client-ip.js';
 import { healthPlugin } from './http/health.js';
 import { metricsPlugin } from './http/metrics.js';
+import { startMetricsServer } from './http/metrics-server.js';
 import { nip11Plugin } from './http/nip11.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type RelayMetrics } from './observability/metrics.js';
@@ -47,6 +48,8 @@ export type RelayServer = {
   /** ws://host:port actually bound (port 0 in config picks a free one). */
   wsUrl: string;
   httpUrl: string;
+  /** http://host:port/metrics of the metrics listener (loopback by default). */
+  metricsUrl: string;
   /** Graceful stop: refuse new connections, finish queued work and writes, close sockets, close the store. */
   close(): Promise<void>;
 };
@@ -147,7 +150,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     max: config.rate_limits.http_per_minute || Number.MAX_SAFE_INTEGER,
     timeWindow: 60_000,
     keyGenerator: (req) => clientIp(req.raw, config.server.trust_proxy),
-    allowList: (req) => req.url === '/health' || req.url === '/metrics',
+    allowList: (req) => req.url === '/health',
   });
   await app.register(nip11Plugin, {
     config: () => config,
@@ -156,7 +159,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   await app.register(healthPlugin, { startedAt, checks: { database: () => storage.events.health() } });
   registerHealthGauge(metrics.registry, { database: () => storage.events.health() });
   registerMemoryLimitGauge(metrics.registry);
-  await app.register(metricsPlugin, { registry: metrics.registry, token: config.metrics.token });
+  await app.register(metricsPlugin, { registry: metrics.registry, token: config.metrics.token, requireToken: true });
   await app.register(nip86Plugin, {
     access,
     relayHttpUrl: httpUrl,
@@ -224,10 +227,11 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   maintenance.unref();
 
   await app.listen({ host: config.server.host, port: config.server.port });
+  const metricsServer = await startMetricsServer(config, metrics.registry);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-  logger.info({ port, backend: storage.backend, extensions: extensions.map((e) => e.name) }, 'relay listening');
+  logger.info({ port, metrics: metricsServer.url, backend: storage.backend, extensions: extensions.map((e) => e.name) }, 'relay listening');
 
   return {
     app,
@@ -239,6 +243,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     logger,
     wsUrl: `ws://${host}:${port}`,
     httpUrl: `http://${host}:${port}`,
+    metricsUrl: metricsServer.url,
     async close() {
       if (closing) return;
       closing = true;
@@ -252,6 +257,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
       await Promise.race([Promise.all([...sessions.all()].map((s) => s.idle())).then(() => writer.flush()), grace]);
       ws.close(1001, 'relay shutting down');
       await app.close();
+      await metricsServer.close();
       for (const ext of extensions) await ext.close?.();
       await verifier.close();
       await storage.close();

@@ -43,6 +43,7 @@ export async function startTestRelay(opts: TestRelayOptions = {}): Promise<TestR
     storage: { backend: 'sqlite', sqlite: { path: join(dir, 'relay.db') } },
     auth: { required: false },
     logging: { level: 'silent' },
+    metrics: { port: 0 },
   };
   const config = loadRelayConfig({ file: opts.file ?? null, env: opts.env ?? {}, overrides: mergeConfigInput(base, opts.overrides ?? {}) });
   const server = await startRelay(config, { logger: pino({ level: 'silent' }) });

@@ -79,6 +79,8 @@ export async function startRelayProcess(opts: RelayProcessOptions = {}): Promise
     storage: { backend: 'sqlite', sqlite: { path: opts.dbPath ?? join(dir, 'relay.db') } },
     auth: { required: true },
     logging: { level: 'warn' },
+    // Several relay processes share this machine: each takes a free metrics port.
+    metrics: { port: 0 },
     rate_limits: {
       events_per_minute: 0,
       events_per_minute_per_ip: 0,

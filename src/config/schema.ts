@@ -146,7 +146,14 @@ export const coreSchema: Section = {
     }),
   },
   metrics: {
-    token: str('', 'Bearer token required by GET /metrics (empty: open).', { env: 'RELAY_METRICS_TOKEN', secret: true }),
+    token: str('', 'Bearer token required by GET /metrics. Empty: /metrics is served only on the metrics listener (host, port below), not on the public port.', {
+      env: 'RELAY_METRICS_TOKEN',
+      secret: true,
+    }),
+    host: str('127.0.0.1', 'Address of the metrics listener (GET /metrics). Loopback by default: a local Prometheus or the Cloud Run Managed Prometheus sidecar scrapes it; the public port stays free of metadata.', {
+      env: 'RELAY_METRICS_HOST',
+    }),
+    port: int(9464, 'Port of the metrics listener (0: any free port).', { env: 'RELAY_METRICS_PORT', max: 65535 }),
   },
   verify: {
     backend: str(AUTO_BACKEND, 'Signature verification backend: "auto" takes the fastest that loads here (see bench/verify.ts); a named one that cannot load falls back to pure JS.', {

@@ -62,7 +62,7 @@ export type RelayConfig = {
   };
   readonly extensions: { readonly enabled: readonly string[] };
   readonly logging: { readonly level: string };
-  readonly metrics: { readonly token: string };
+  readonly metrics: { readonly token: string; readonly host: string; readonly port: number };
   /** Signature verification (src/verify): backend "auto" or a name from BACKEND_NAMES; threads 0 = one per core. */
   readonly verify: { readonly backend: string; readonly threads: number; readonly max_queue: number };
   /** Extension sections (e.g. `mls_gateway`), each validated by its extension's schema. */

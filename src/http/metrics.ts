@@ -2,10 +2,25 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
 import { timingSafeEqual } from 'node:crypto';
 
-/** GET /metrics in Prometheus text format; with a token configured, `Authorization: Bearer <token>` is required. */
-export const metricsPlugin: FastifyPluginAsync<{ registry: Registry; token: string }> = async (app, opts) => {
+/** Options of metricsPlugin. */
+export type MetricsPluginOptions = {
+  registry: Registry;
+  /** `metrics.token`: when set, `Authorization: Bearer <token>` is required. */
+  token: string;
+  /**
+   * True on the public port: without a token /metrics answers 404 there (metadata stays on the
+   * loopback metrics listener, src/http/metrics-server.ts). False on that listener.
+   */
+  requireToken: boolean;
+};
+
+/** GET /metrics in Prometheus text format, behind a bearer token when one is configured. */
+export const metricsPlugin: FastifyPluginAsync<MetricsPluginOptions> = async (app, opts) => {
   const expected = Buffer.from(`Bearer ${opts.token}`);
   app.get('/metrics', async (req, reply) => {
+    if (!opts.token && opts.requireToken) {
+      return reply.code(404).send({ error: 'not_found', message: 'metrics are served on the metrics listener ([metrics] host and port), or here with [metrics] token set' });
+    }
     if (opts.token) {
       const got = Buffer.from(req.headers.authorization ?? '');
       if (got.length !== expected.length || !timingSafeEqual(got, expected)) {

@@ -73,7 +73,7 @@ describe('sessions: AUTH after the prefix, several identities, rate limits', () 
   });
 
   it('auth failures and rate-limit hits are counted in /metrics', async () => {
-    const text = await (await fetch(`${relay.httpUrl}/metrics`)).text();
+    const text = await (await fetch(relay.server.metricsUrl)).text();
     expect(text).toMatch(/nostr_relay_rate_limited_total\{scope="kind-445"\} [1-9]/);
     expect(text).toMatch(/nostr_relay_bans_total [1-9]/);
     const s = await RawClient.open(relay.url);
@@ -82,7 +82,7 @@ describe('sessions: AUTH after the prefix, several identities, rate limits', () 
     } finally {
       s.close();
     }
-    const again = await (await fetch(`${relay.httpUrl}/metrics`)).text();
+    const again = await (await fetch(relay.server.metricsUrl)).text();
     expect(again).toMatch(/nostr_relay_auth_failures_total\{reason="restricted"\} [1-9]/);
   });
 });

@@ -124,12 +124,22 @@ describe('GET /metrics after traffic', () => {
     expect(body).not.toContain('nostr_relay_');
   });
 
-  it('is open when no token is configured', async () => {
-    const plain = await startTestRelay();
+  it('issue 14 item 4: without a token, the public port serves no metrics; the loopback listener does; both are rate-limited', async () => {
+    const plain = await startTestRelay({ overrides: { rate_limits: { http_per_minute: 3 } } });
     try {
-      const res = await fetch(`${plain.httpUrl}/metrics`);
-      expect(res.status).toBe(200);
-      expect(await res.text()).toContain('# TYPE nostr_relay_connections_active gauge');
+      const open = await fetch(`${plain.httpUrl}/metrics`);
+      expect(open.status).toBe(404);
+      expect(await open.text()).not.toContain('nostr_relay_');
+      expect(new URL(plain.server.metricsUrl).hostname).toBe('127.0.0.1');
+      const local = await fetch(plain.server.metricsUrl);
+      expect(local.status).toBe(200);
+      expect(await local.text()).toContain('# TYPE nostr_relay_connections_active gauge');
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await fetch(plain.server.metricsUrl)).status);
+      expect(statuses).toContain(429);
+      const publicStatuses = [];
+      for (let i = 0; i < 4; i++) publicStatuses.push((await fetch(`${plain.httpUrl}/metrics`)).status);
+      expect(publicStatuses).toContain(429);
     } finally {
       await plain.stop();
     }

@@ -76,6 +76,8 @@ describe('SIGTERM under load (Cloud Run scale-in or deploy)', () => {
         '[rate_limits]',
         'events_per_minute = 0',
         'events_per_minute_per_ip = 0',
+        '[metrics]',
+        'port = 0',
         '',
       ].join('\n'),
     );

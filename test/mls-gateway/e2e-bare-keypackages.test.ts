@@ -55,7 +55,7 @@ describe('a group whose members published bare-framed KeyPackages', () => {
     // The directory records the framing; the REST listing shows it.
     const listing = await restCall(relay, alice, 'GET', `/keypackages?owner=${bob.pk}`);
     expect(listing.json.keypackages).toEqual([expect.objectContaining({ event_id: bobEvent.id, framing: 'bare', kind: 30443 })]);
-    const metrics = await (await fetch(`${relay.httpUrl}/metrics`)).text();
+    const metrics = await (await fetch(relay.server.metricsUrl)).text();
     expect(metrics).toMatch(/^mls_gateway_keypackages_stored_total\{framing="bare"\} 2$/m);
 
     // Alice fetches both packages as signed events and decodes them as a client reading both framings does.

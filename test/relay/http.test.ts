@@ -31,11 +31,16 @@ describe('HTTP endpoints', () => {
     expect(typeof body.uptime_seconds).toBe('number');
   });
 
-  it('exposes Prometheus metrics', async () => {
-    const res = await fetch(`${relay.httpUrl}/metrics`);
+  it('exposes Prometheus metrics on the loopback metrics listener, not on the public port', async () => {
+    expect(relay.server.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const res = await fetch(relay.server.metricsUrl);
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(text).toContain('nostr_relay_connections_active');
     expect(text).toContain('process_resident_memory_bytes');
+    // issue 14 item 4: per-kind counters are metadata; the public port does not serve them anonymously.
+    const open = await fetch(`${relay.httpUrl}/metrics`);
+    expect(open.status).toBe(404);
+    expect(await open.text()).not.toContain('nostr_relay_events_total');
   });
 });
