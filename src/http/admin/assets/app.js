@@ -278,7 +278,7 @@ async function act(verb, ref, reason) {
 }
 
 // ---- Start ----
-for (const b of document.querySelectorAll('nav button')) b.addEventListener('click', () => show(b.dataset.page));
+for (const b of document.querySelectorAll('nav button')) b.addEventListener('click', () => (notice(''), show(b.dataset.page)));
 $('signin-nip07').addEventListener('click', signInNip07);
 const link = new URLSearchParams(location.hash.slice(1)).get('link');
 if (link) void signInWithLink(link);
