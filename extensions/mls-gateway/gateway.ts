@@ -14,6 +14,7 @@ import { rejectInvalidKeyPackages } from './policies/keypackage-policy.js';
 import { rejectMalformedMessages } from './policies/message-shape.js';
 import { rejectAccountKeyGroupMessages, rejectPredecessorKinds } from './policies/profile-policy.js';
 import { rejectRosterChanges, requireGroupMembership } from './policies/roster-policy.js';
+import { reserveRosterChange } from './policies/roster-reserve.js';
 import { groupMembersOnly, rejectNonMemberGroupFilters } from './policies/roster-read.js';
 import { RosterCache } from './roster/roster-cache.js';
 import { createMlsRoutes, MLS_API_PREFIX } from './routes/plugin.js';
@@ -38,6 +39,7 @@ function registerPolicies(hooks: RelayHooks, ctx: GatewayContext, deps: Extensio
     hooks.rejectEvent.push(rejectAccountKeyGroupMessages(ctx, deps.isAllowed));
   }
   hooks.rejectEvent.push(rejectMalformedMessages(ctx), rejectInvalidKeyPackages(ctx), rejectRosterChanges(ctx));
+  hooks.reserveEvent.push(reserveRosterChange(ctx));
   if (ctx.cfg.membership === 'roster') {
     hooks.rejectEvent.push(requireGroupMembership(ctx));
     hooks.rejectFilter.push(rejectNonMemberGroupFilters(ctx));

@@ -11,27 +11,9 @@ import {
   GROUP_MESSAGE_KIND,
   KEYPACKAGE_KIND,
   NOISE_DM_KIND,
-  ROSTER_KIND,
   isKeyPackageKind,
 } from './kinds.js';
 import { fileInMailbox, forgetMail } from './mailbox/mailbox.js';
-import { applyRosterAtomically } from './roster/roster-store.js';
-import { parseRosterCommand } from './roster/roster.js';
-
-async function applyRosterEvent(ctx: GatewayContext, ev: VerifiedEvent): Promise<void> {
-  const cmd = parseRosterCommand(ev);
-  if ('prefix' in cmd) return;
-  const result = await applyRosterAtomically(ctx, cmd);
-  if ('prefix' in result) {
-    // Lost a race with another operation validated at the same time: the stored event must
-    // not suggest a change the roster never made.
-    ctx.logger.warn({ eventId: ev.id, group: cmd.group, why: result.message }, 'roster operation lost a race; removed');
-    ctx.metrics.rejected.inc({ reason: 'roster_race' });
-    await ctx.events.remove([ev.id]);
-    return;
-  }
-  ctx.metrics.groupsUpdated.inc();
-}
 
 /**
  * A NIP-09 deletion by `a` coordinate (`30443:<owner>:<slot>`) removes the store's copy without
@@ -51,8 +33,8 @@ async function forgetDeletedSlots(ctx: GatewayContext, deletion: VerifiedEvent):
 }
 
 /**
- * After a commit: keeps the KeyPackage directory, group registry, rosters and mailbox in
- * step with the store.
+ * After a commit: keeps the KeyPackage directory, group registry and mailbox in step with the
+ * store. (Rosters change before the commit, in reserveRosterChange, so a lost race is refused.)
  */
 export function keepGatewayState(ctx: GatewayContext): OnEventSaved {
   return async (_session, ev) => {
@@ -65,8 +47,6 @@ export function keepGatewayState(ctx: GatewayContext): OnEventSaved {
     } else if (ev.kind === GROUP_MESSAGE_KIND) {
       const group = firstTagValue(ev, 'h');
       if (group !== undefined) await recordGroupMessage(ctx, ev, group);
-    } else if (ev.kind === ROSTER_KIND) {
-      await applyRosterEvent(ctx, ev);
     } else if (ev.kind === GIFT_WRAP_KIND || ev.kind === NOISE_DM_KIND) {
       await fileInMailbox(ctx, ev);
     }

@@ -1,6 +1,6 @@
 /**
  * A gateway registered into real hook slots over a real SQLite storage, with a pipeline that
- * does what the core does (reject hooks → save → onEventSaved; query → read gate →
+ * does what the core does (reject hooks → reservations → save → onEventSaved; query → read gate →
  * overwriteResults) and a fastify app with the REST routes behind real NIP-98 checks.
  */
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
@@ -112,7 +112,14 @@ export async function gatewayFixture(
         const d = await policy(session, ev);
         if (!d.ok) return d;
       }
+      const releases: (() => Promise<void>)[] = [];
+      for (const hook of hooks.reserveEvent) {
+        const r = await hook(session, ev);
+        if (!r.ok) return r;
+        if (r.release) releases.push(r.release);
+      }
       const [result] = await storage.events.saveBatch([{ event: ev }]);
+      if (result?.status !== 'saved') for (const undo of releases) await undo();
       if (result?.status === 'error') throw result.error;
       if (result?.status === 'saved') for (const h of hooks.onEventSaved) await h(session, ev);
       return { ...ACCEPT, status: result?.status };

@@ -63,20 +63,27 @@ describe('roster membership', () => {
     expect(await metricValue(fx.registry, 'mls_gateway_rejected_total', { reason: 'not_member' })).toBeGreaterThan(0);
   });
 
-  it('applies racing operations once: the loser is removed from the store', async () => {
+  it('applies racing operations once: the loser is refused by its reservation and an unsaved winner is undone', async () => {
     fx = await gatewayFixture({ membership: 'roster' });
     await fx.publish(sessionOf(owner), rosterOp(owner, 1, 'bootstrap'));
     const a = rosterOp(owner, 2, 'add', [member.pk]);
     const b = rosterOp(owner, 2, 'add', [outsider.pk]);
-    // Both pass validation before either is applied (the race), then both commit.
+    // Both pass validation before either is reserved (the race); the reservations decide.
     for (const ev of [a, b]) for (const p of fx.hooks.rejectEvent) expect((await p(sessionOf(owner), ev)).ok).toBe(true);
-    await fx.storage.events.saveBatch([{ event: a }, { event: b }]);
-    for (const ev of [a, b]) for (const h of fx.hooks.onEventSaved) await h(sessionOf(owner), ev);
-    const roster = await fx.ctx.kv.get<Roster>(COLLECTIONS.rosters, GROUP);
-    expect(roster?.seq).toBe(2);
+    const [reserve] = fx.hooks.reserveEvent;
+    const won = await reserve!(sessionOf(owner), a);
+    const lost = await reserve!(sessionOf(owner), b);
+    expect(won.ok).toBe(true);
+    expect(lost).toMatchObject({ ok: false, reason: { prefix: 'invalid', message: expect.stringMatching(/^stale seq 2/) } });
+    let roster = await fx.ctx.kv.get<Roster>(COLLECTIONS.rosters, GROUP);
     expect(roster?.members).toContain(member.pk);
     expect(roster?.members).not.toContain(outsider.pk);
-    expect(await fx.storage.events.has(b.id)).toBe(false);
+    // The winner's event was then not stored (say, the store failed): its roster step is undone.
+    if (won.ok) await won.release?.();
+    roster = await fx.ctx.kv.get<Roster>(COLLECTIONS.rosters, GROUP);
+    expect(roster?.seq).toBe(1);
+    expect(roster?.members).not.toContain(member.pk);
+    expect(fx.ctx.rosters.isMember(GROUP, [member.pk])).toBe(false);
   });
 
   it('open mode lets any authenticated connection read and write groups', async () => {

@@ -9,8 +9,8 @@ import { decide } from './counted.js';
 
 /**
  * Refuses kind 450 operations that are malformed, stale, or not allowed to their author
- * against the current roster. The same check runs again atomically when the event is
- * applied after its commit (two racing operations cannot both win).
+ * against the current roster. The same check runs again atomically when the operation is
+ * reserved before the save (reserveRosterChange: two racing operations cannot both win).
  */
 export function rejectRosterChanges(ctx: GatewayContext): RejectEvent {
   return async (_session, ev) => {
