@@ -122,7 +122,8 @@ function nip86Cases(): HttpCase[] {
     call('deeply nested params', `{"method":"allowpubkey","params":${'['.repeat(5000)}${']'.repeat(5000)}}`, 400),
   ];
   for (const auth of AUTH_FAILURES) {
-    const body = '{"method":"supportedmethods","params":[]}';
+    // A read's token may be sent again by the same client (issue 16): the replay case is a state-changing call.
+    const body = auth === 'replayed' ? `{"method":"allowpubkey","params":["${'c'.repeat(64)}"]}` : '{"method":"supportedmethods","params":[]}';
     cases.push({ name: `NIP-86 auth ${auth}`, method: 'POST', path: '/', body, contentType: NIP86, auth, status: 401 });
   }
   return cases;
@@ -157,9 +158,11 @@ function restCases(): HttpCase[] {
     get('group with a bad id', '/groups/%00%01'),
     get('unknown route', '/nope', 404),
   ];
-  for (const auth of AUTH_FAILURES) {
+  for (const auth of AUTH_FAILURES.filter((a) => a !== 'replayed')) {
     cases.push({ name: `REST missed messages auth ${auth}`, method: 'POST', path: '/api/v1/mls/messages/missed', body: '{}', contentType: 'application/json', auth, status: 401 });
   }
+  // A read's token may be sent again by the same client (issue 16); a write's (the welcome ack) may not.
+  cases.push({ name: 'REST welcome ack auth replayed', method: 'POST', path: `/api/v1/mls/welcomes/${'d'.repeat(64)}/ack`, body: '{}', contentType: 'application/json', auth: 'replayed', status: 401 });
   cases.push({ name: 'REST welcomes auth other-url', method: 'GET', path: '/api/v1/mls/welcomes', auth: 'other-url', status: 401 });
   cases.push({ name: 'REST missed messages auth no-payload', method: 'POST', path: '/api/v1/mls/messages/missed', body: '{}', contentType: 'application/json', auth: 'no-payload', status: 401 });
   return cases;
