@@ -53,7 +53,7 @@ describe.skipIf(!hasChromium)('admin console in chromium', () => {
         auth: { required: true, allowlist: [member.pk, lowPool.pk, outsider.pk], admin_pubkeys: [nip19.npubEncode(admin.pk)] },
         metrics: { token: 'scrape-secret' },
         extensions: { enabled: ['mls-gateway'] },
-        mls_gateway: { low_pool_threshold: 2 },
+        mls_gateway: { low_pool_threshold: 2, membership: 'roster' },
         rate_limits: { keypackages_per_hour: 0, events_per_minute: 0, group_messages_per_minute: 0 },
       },
     });
@@ -63,6 +63,13 @@ describe.skipIf(!hasChromium)('admin console in chromium', () => {
     expect(kp[2], String(kp[3])).toBe(true);
     const profile = await c.publish(signed(lowPool, { kind: 0, content: JSON.stringify({ name: 'Lowpool Lou' }) }));
     expect(profile[2], String(profile[3])).toBe(true);
+    // Roster mode: lowPool creates the group (kind 450 bootstrap, then add), and posts to it as a member.
+    const roster = (seq: number, op: string, targets: string[]) =>
+      signed(lowPool, { kind: 450, content: '', tags: [['h', 'console-test-group'], ['seq', String(seq)], ['op', op], ...targets.map((p) => ['p', p])] });
+    for (const op of [roster(1, 'bootstrap', [member.pk]), roster(2, 'add', [outsider.pk])]) {
+      const ok = await c.publish(op);
+      expect(ok[2], String(ok[3])).toBe(true);
+    }
     const msg = signed(identity(), { kind: 445, tags: [['h', 'console-test-group']], content: Buffer.alloc(64, 7).toString('base64') });
     const sent = await c.publish(msg);
     expect(sent[2], String(sent[3])).toBe(true);
@@ -132,11 +139,16 @@ describe.skipIf(!hasChromium)('admin console in chromium', () => {
     await shot(page, 'keypackages');
   });
 
-  it('shows the group registry and a group', async () => {
+  it('shows the group registry, a group roster and its history of kind 450 operations', async () => {
     await onPage(page, 'groups');
+    expect(await page.textContent('#page')).toContain('membership: roster');
     await page.click('button.group:has-text("console-test-group")');
     await page.waitForSelector('#group-detail h2');
-    expect(await page.textContent('#page')).toContain('console-test-group');
+    const detail = (await page.textContent('#group-detail')) ?? '';
+    expect(detail).toContain('Roster seq 2');
+    for (const pk of [lowPool.pk, member.pk, outsider.pk]) expect(detail).toContain(pk);
+    const history = await page.locator('#group-detail table').nth(1).locator('tbody tr').allTextContents();
+    expect(history.map((r) => r.slice(0, 2))).toEqual(['2a', '1b']); // seq then op: add, bootstrap (newest first)
     await shot(page, 'groups');
   });
 

@@ -101,14 +101,17 @@ export function registerAdminRoutes(app: FastifyInstance, source: DepsSource): v
       ...groupRow(record, roster, group),
       membership: ctx.cfg.membership,
       roster: roster ? { seq: roster.seq, owner: roster.owner, admins: roster.admins, members: roster.members, updated_at: roster.updatedAt } : null,
-      history: ops.map((ev) => ({
+      history: ops
+        .map((ev) => ({
         event_id: ev.id,
         created_at: ev.created_at,
         author: ev.pubkey,
         seq: Number(tag(ev.tags, 'seq')),
         op: tag(ev.tags, 'op'),
         targets: ev.tags.filter((t) => t[0] === 'p').map((t) => t[1]),
-      })),
+      }))
+        // Newest operation first by seq: several operations may share a created_at second.
+        .sort((a, b) => b.seq - a.seq),
     };
   });
 }
