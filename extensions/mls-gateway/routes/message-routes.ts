@@ -13,8 +13,8 @@ const MAX_GROUPS = 500;
 /**
  * POST /messages/group {group_id, since, until, limit}: a group's 445 backfill.
  * POST /messages/missed {since, until, limit}: what is addressed to the caller (1059/446/447 by
- * `p`) and, in roster mode, the 445 of the caller's groups. Both page with has_more/next_until
- * and pass every event through the relay's read gate.
+ * `p`) and, in roster mode, the 445 of the caller's groups. Both page with has_more/next_cursor
+ * (paging.ts) and pass every event through the relay's read gate.
  */
 export function registerMessageRoutes(app: FastifyInstance, source: DepsSource): void {
   app.post<{ Body: PageRequest & { group_id: string } }>(

@@ -4,13 +4,45 @@ import type { SessionContext } from '../../../src/relay/hooks.js';
 import type { GatewayContext } from '../context.js';
 import { DEFAULT_PAGE, type PageRequest } from './schemas.js';
 
-/** One page of events, newest first. */
-export type EventPage = { events: NostrEvent[]; has_more: boolean; next_until?: number };
+/**
+ * One page of events, newest first. `next_cursor` continues exactly after the page's last event;
+ * `next_until` is the older, second-granular hint (kept for clients written before the cursor).
+ */
+export type EventPage = { events: NostrEvent[]; has_more: boolean; next_cursor?: string; next_until?: number };
 
 /**
- * Runs `filters` newest first with since/until and one more than `limit` per filter to learn
- * whether more remain, then applies the read gate. Page backwards by passing `next_until`
- * as `until`; the page boundary second may repeat, so clients de-duplicate by id.
+ * A keyset position in the store's order (created_at descending, then id ascending): after the
+ * event (`createdAt`, `id`). `seen` counts the events of that second up to and including `id`, so
+ * the next read knows how many of that second to read past.
+ */
+export type Cursor = { createdAt: number; id: string; seen: number };
+
+/** The cursor as a string: `<created_at>:<id>:<seen>` (opaque to clients; schemas.ts checks its shape). */
+export function encodeCursor(c: Cursor): string {
+  return `${c.createdAt}:${c.id}:${c.seen}`;
+}
+
+/** The inverse of encodeCursor (the shape was validated by the route's schema). */
+export function decodeCursor(text: string): Cursor {
+  const [createdAt, id, seen] = text.split(':');
+  return { createdAt: Number(createdAt), id: id as string, seen: Number(seen) };
+}
+
+/** True when `ev` comes at or before the cursor in the store's order. */
+function atOrBefore(ev: NostrEvent, c: Cursor): boolean {
+  return ev.created_at > c.createdAt || (ev.created_at === c.createdAt && ev.id <= c.id);
+}
+
+function newestFirst(a: NostrEvent, b: NostrEvent): number {
+  return b.created_at - a.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * Runs `filters` newest first, from `page.cursor` (else `page.until`) back to `page.since`, one page
+ * of `page.limit`, then applies the read gate. Every filter reads `limit + 1` events past the cursor
+ * (so `has_more` is exact), plus the events of the cursor's second it already passed; those, and
+ * anything at or before the cursor, are dropped here. No event between two pages is skipped, however
+ * many share a second.
  */
 export async function queryPage(
   ctx: GatewayContext,
@@ -21,19 +53,28 @@ export async function queryPage(
 ): Promise<EventPage> {
   if (filters.length === 0) return { events: [], has_more: false };
   const limit = page.limit ?? DEFAULT_PAGE;
+  const after = page.cursor !== undefined ? decodeCursor(page.cursor) : undefined;
+  const until = after?.createdAt ?? page.until;
+  const perFilter = limit + 1 + (after?.seen ?? 0);
   const bounded = filters.map((f) => ({
     ...f,
     ...(page.since !== undefined ? { since: page.since } : {}),
-    ...(page.until !== undefined ? { until: page.until } : {}),
-    limit: limit + 1,
+    ...(until !== undefined ? { until } : {}),
+    limit: perFilter,
   }));
-  const found = await ctx.events.query(bounded);
-  const slice = found.slice(0, limit);
-  const hasMore = found.length > limit;
+  // One query per filter, so a filter that filled its limit is known (more may lie past it).
+  const results = await Promise.all(bounded.map((f) => ctx.events.query([f])));
+  const full = results.some((r) => r.length >= perFilter);
+  const fetched = [...new Map(results.flat().map((ev) => [ev.id, ev])).values()].sort(newestFirst);
+  const rest = after ? fetched.filter((ev) => !atOrBefore(ev, after)) : fetched;
+  const slice = rest.slice(0, limit);
+  const hasMore = rest.length > limit || full;
   const events = slice.filter((ev) => canRead(reader, ev));
-  if (!hasMore || slice.length === 0) return { events, has_more: hasMore };
-  const oldest = (slice[slice.length - 1] as NostrEvent).created_at;
-  const newest = (slice[0] as NostrEvent).created_at;
-  // A page inside one second cannot make progress by repeating that second: step past it.
-  return { events, has_more: true, next_until: newest === oldest ? oldest - 1 : oldest };
+  if (!hasMore) return { events, has_more: false };
+  // The last event handed out (or, for an empty page, the old cursor): how many of its second are passed.
+  const last = slice[slice.length - 1];
+  const at: Cursor = last ? { createdAt: last.created_at, id: last.id, seen: 0 } : (after as Cursor);
+  at.seen = fetched.filter((ev) => ev.created_at === at.createdAt && ev.id <= at.id).length;
+  const legacy = last ? ((slice[0] as NostrEvent).created_at === last.created_at ? last.created_at - 1 : last.created_at) : undefined;
+  return { events, has_more: true, next_cursor: encodeCursor(at), ...(legacy !== undefined ? { next_until: legacy } : {}) };
 }

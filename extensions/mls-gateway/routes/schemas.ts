@@ -5,6 +5,8 @@
  */
 
 const HEX64 = '^[0-9a-f]{64}$';
+/** A page cursor (paging.ts `encodeCursor`; kept here so this file stays free of imports). */
+const CURSOR = '^[0-9]{1,12}:[0-9a-f]{64}:[0-9]{1,9}$';
 const GROUP_ID = '^[0-9A-Za-z_-]{1,128}$';
 /** Largest page of the message routes. */
 export const MAX_PAGE = 500;
@@ -13,7 +15,8 @@ export const DEFAULT_PAGE = 100;
 
 const paging = {
   since: { type: 'integer', minimum: 0, description: 'Oldest created_at to include (unix seconds).' },
-  until: { type: 'integer', minimum: 0, description: 'Newest created_at to include; pass next_until to page.' },
+  until: { type: 'integer', minimum: 0, description: 'Newest created_at to include (first page).' },
+  cursor: { type: 'string', pattern: CURSOR, description: 'next_cursor of the previous page: continues right after it (until is then ignored).' },
   limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE, description: `Page size, default ${DEFAULT_PAGE}.` },
 } as const;
 
@@ -52,4 +55,4 @@ export const eventIdParams = {
 } as const;
 
 /** A paged body after validation. */
-export type PageRequest = { since?: number; until?: number; limit?: number };
+export type PageRequest = { since?: number; until?: number; limit?: number; cursor?: string };
