@@ -36,8 +36,6 @@ WORKDIR /app
 # Root owns the code (the relay cannot rewrite itself); only data/ (the SQLite default) is writable.
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# The admin console's page and script are served as files (no build step): beside the compiled module.
-COPY --from=build /app/src/http/admin/assets ./dist/src/http/admin/assets
 COPY package.json ./
 COPY config ./config
 RUN mkdir -p /app/data && chown node:node /app/data
