@@ -3,30 +3,27 @@ import { closedFrame, countFrame } from '../nostr/frames.js';
 import { reason } from '../nostr/reasons.js';
 import type { RelayContext } from './context.js';
 import { openRequest } from './filters.js';
+import { readFilterGated } from './gated-read.js';
 import type { Session } from './session.js';
 
 /**
- * Counts the events of `filters` this connection may read, reading at most `max` events: each
- * filter reads its share of `max` (at least one), so many filters do not multiply the work.
- * Only what the connection may read decides `approximate` (a filter whose readable events filled
- * its share): that unreadable events filled a scan must not show.
+ * Counts the events of `filters` this connection may read. Each filter counts up to its share of
+ * `max` readable events (at least one), the gate applied before that share (readFilterGated), and
+ * all filters together look at no more than 2 × `max` stored events. Only what the connection may
+ * read decides `approximate` (a filter whose readable events filled its share): that unreadable
+ * events filled a scan must not show.
  */
 async function countReadable(ctx: RelayContext, session: Session, filters: Filter[], max: number) {
   const share = Math.max(1, Math.floor(max / filters.length));
+  const budget = { left: 2 * max };
   const seen = new Set<string>();
-  let n = 0;
   let approximate = false;
   for (const filter of filters) {
-    let readable = 0;
-    for (const ev of await ctx.store.query([{ ...filter, limit: share }])) {
-      if (!ctx.gate.canRead(session, ev)) continue;
-      readable++;
-      if (!seen.has(ev.id)) n++;
-      seen.add(ev.id);
-    }
-    if (readable >= share) approximate = true;
+    const readable = await readFilterGated(ctx, session, filter, share, { budget });
+    for (const ev of readable) seen.add(ev.id);
+    if (readable.length >= share) approximate = true;
   }
-  return { n, approximate };
+  return { n: seen.size, approximate };
 }
 
 /**

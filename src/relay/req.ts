@@ -3,6 +3,7 @@ import { closedFrame, eoseFrame, eventFrame, noticeFrame, serializeEvent } from 
 import { reason } from '../nostr/reasons.js';
 import type { RelayContext } from './context.js';
 import { openRequest } from './filters.js';
+import { readGated } from './gated-read.js';
 import type { Session } from './session.js';
 
 /** Closes a subscription of the session (CLOSE, replacement, or a relay decision). */
@@ -40,7 +41,9 @@ export async function handleReq(ctx: RelayContext, session: Session, subId: unkn
     const end = ctx.metrics.storeOpDuration.startTimer({ op: 'query' });
     let events;
     try {
-      events = await ctx.store.query(queryable, { signal: sub.abort.signal });
+      // The gate before each filter's limit; gated filters look at no more than max(max_count, max_request_events) stored events.
+      const budget = { left: Math.max(ctx.config.limits.max_count, ctx.config.limits.max_request_events) };
+      events = await readGated(ctx, session, queryable, { signal: sub.abort.signal, budget, defaultLimit: ctx.config.limits.default_limit });
     } catch (err) {
       end();
       if (sub.abort.signal.aborted) return;
