@@ -2,7 +2,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import { VERSION } from '../version.js';
 
 /** Health checks by name; each throws when unhealthy. */
-export type HealthOptions = { checks: Record<string, () => Promise<void>>; timeoutMs?: number; startedAt: number };
+export type HealthChecks = Record<string, () => Promise<void>>;
+
+/** Options of the health plugin. */
+export type HealthOptions = { checks: HealthChecks; timeoutMs?: number; startedAt: number };
+
+/** The verdict of one check: `ok`, `error` (it threw) or `timeout` (no answer within the bound). */
+export type CheckResult = 'ok' | 'error' | 'timeout';
 
 function withTimeout(p: Promise<void>, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -14,20 +20,29 @@ function withTimeout(p: Promise<void>, ms: number): Promise<void> {
   });
 }
 
+/**
+ * Runs every check, each bounded by `timeoutMs` (default 2 s). The one place checks are run: GET /health,
+ * the health gauge scraped by Prometheus and the admin console's Overview give the same verdicts.
+ */
+export async function runHealthChecks(checks: HealthChecks, timeoutMs = 2000): Promise<{ healthy: boolean; checks: Record<string, CheckResult> }> {
+  const out: Record<string, CheckResult> = {};
+  await Promise.all(
+    Object.entries(checks).map(async ([name, check]) => {
+      try {
+        await withTimeout(check(), timeoutMs);
+        out[name] = 'ok';
+      } catch (err) {
+        out[name] = (err as Error).message === 'timeout' ? 'timeout' : 'error';
+      }
+    }),
+  );
+  return { healthy: Object.values(out).every((c) => c === 'ok'), checks: out };
+}
+
 /** GET /health: 200 `{"status":"healthy",…}` or 503 naming the failing check. */
 export const healthPlugin: FastifyPluginAsync<HealthOptions> = async (app, opts) => {
   app.get('/health', async (_req, reply) => {
-    const checks: Record<string, string> = {};
-    let healthy = true;
-    for (const [name, check] of Object.entries(opts.checks)) {
-      try {
-        await withTimeout(check(), opts.timeoutMs ?? 2000);
-        checks[name] = 'ok';
-      } catch (err) {
-        healthy = false;
-        checks[name] = (err as Error).message === 'timeout' ? 'timeout' : 'error';
-      }
-    }
+    const { healthy, checks } = await runHealthChecks(opts.checks, opts.timeoutMs);
     return reply.code(healthy ? 200 : 503).send({
       status: healthy ? 'healthy' : 'unhealthy',
       version: VERSION,

@@ -1,5 +1,6 @@
 import { totalmem } from 'node:os';
 import { Gauge, type Registry } from 'prom-client';
+import { runHealthChecks, type HealthChecks } from '../http/health.js';
 
 /** Name of the health gauge (one series per check of GET /health). */
 export const HEALTH_GAUGE = 'nostr_relay_health_check_up';
@@ -9,27 +10,15 @@ export const HEALTH_GAUGE = 'nostr_relay_health_check_up';
  * longer than `timeoutMs` (default 2 s). The checks are those of GET /health, run at each scrape,
  * so Prometheus sees consecutive failures (the runbook's "health check failures > 3 consecutive").
  */
-export function registerHealthGauge(registry: Registry, checks: Record<string, () => Promise<void>>, timeoutMs = 2000): Gauge<'check'> {
+export function registerHealthGauge(registry: Registry, checks: HealthChecks, timeoutMs = 2000): Gauge<'check'> {
   return new Gauge({
     name: HEALTH_GAUGE,
     help: 'Health checks of GET /health at scrape time: 1 ok, 0 failing or timed out',
     labelNames: ['check'],
     registers: [registry],
     async collect() {
-      await Promise.all(
-        Object.entries(checks).map(async ([check, run]) => {
-          let timer: NodeJS.Timeout | undefined;
-          const timeout = new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
-          });
-          const ok = await Promise.race([run(), timeout]).then(
-            () => 1,
-            () => 0,
-          );
-          clearTimeout(timer);
-          this.set({ check }, ok);
-        }),
-      );
+      const { checks: results } = await runHealthChecks(checks, timeoutMs);
+      for (const [check, result] of Object.entries(results)) this.set({ check }, result === 'ok' ? 1 : 0);
     },
   });
 }

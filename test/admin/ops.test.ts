@@ -7,7 +7,9 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import jsYaml from 'js-yaml';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerHealthGauge } from '../../src/observability/health-gauge.js';
 import { startTestRelay, type TestRelay } from '../harness.js';
 
 const RULES = 'ops/prometheus/mls-relay.rules.yml';
@@ -153,6 +155,23 @@ describe('Grafana dashboard', () => {
       }
     }
   });
+});
+
+it('exports the series the alerts divide by or watch, with values', async () => {
+  const text = await relay.server.metrics.registry.metrics();
+  expect(text).toMatch(/^nostr_relay_health_check_up\{check="database"\} 1$/m);
+  const limit = Number(/^nostr_relay_memory_limit_bytes (\d+)$/m.exec(text)?.[1]);
+  expect(limit).toBeGreaterThan(0);
+  expect(limit).toBeLessThanOrEqual((await import('node:os')).totalmem());
+});
+
+it('the health gauge reads 0 for a failing or unanswered check, 1 for a passing one', async () => {
+  const registry = new Registry();
+  registerHealthGauge(registry, { good: async () => undefined, bad: async () => Promise.reject(new Error('down')), hung: () => new Promise<void>(() => undefined) }, 50);
+  const text = await registry.metrics();
+  expect(text).toMatch(/^nostr_relay_health_check_up\{check="good"\} 1$/m);
+  expect(text).toMatch(/^nostr_relay_health_check_up\{check="bad"\} 0$/m);
+  expect(text).toMatch(/^nostr_relay_health_check_up\{check="hung"\} 0$/m);
 });
 
 it('ops files exist where docs/runbook.md points', () => {

@@ -12,6 +12,7 @@ import type { RelayConfig } from '../../config/types.js';
 import type { SessionRegistry } from '../../relay/sessions.js';
 import type { EventStore, KeyValueStore } from '../../storage/types.js';
 import { VERSION } from '../../version.js';
+import { runHealthChecks, type HealthChecks } from '../health.js';
 import { bearerToken, type AdminCaller } from './auth.js';
 import { AdminHttpError, sendAdminError } from './errors.js';
 import { liveByPubkey, membersView, type LiveCount } from './members.js';
@@ -35,7 +36,7 @@ export type AdminApiOptions = {
   extensionSchemas: Record<string, Section>;
   backend: string;
   startedAt: number;
-  health: Record<string, () => Promise<void>>;
+  health: HealthChecks;
   authenticate: (req: FastifyRequest) => Promise<AdminCaller>;
   logger: Logger;
   clock?: () => number;
@@ -50,18 +51,6 @@ function pubkeyParam(raw: string): string {
 function reasonQuery(q: unknown): string | undefined {
   const r = (q as { reason?: unknown } | undefined)?.reason;
   return typeof r === 'string' && r.trim() !== '' ? r.trim().slice(0, 500) : undefined;
-}
-
-async function healthChecks(checks: AdminApiOptions['health']): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const [name, check] of Object.entries(checks)) {
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref());
-    out[name] = await Promise.race([check(), timeout]).then(
-      () => 'ok',
-      (err: Error) => (err.message === 'timeout' ? 'timeout' : 'error'),
-    );
-  }
-  return out;
 }
 
 /** POST /session (link → session token) and DELETE /session (sign out). */
@@ -134,10 +123,10 @@ function viewRoutes(app: FastifyInstance, opts: AdminApiOptions): void {
   });
   app.get('/overview', async (req) => {
     await opts.authenticate(req);
-    const checks = await healthChecks(opts.health);
+    const { healthy, checks } = await runHealthChecks(opts.health);
     const current = await sampleCounters(opts.registry, opts.sessions.size);
     return {
-      status: Object.values(checks).every((c) => c === 'ok') ? 'healthy' : 'unhealthy',
+      status: healthy ? 'healthy' : 'unhealthy',
       checks,
       version: VERSION,
       uptime_seconds: Math.floor((Date.now() - opts.startedAt) / 1000),
