@@ -180,6 +180,14 @@ describe('admin API', () => {
     expect(await runAdminLinkCommand(['--minutes', '61'], opts)).toBe(2);
   });
 
+  it('limits link exchanges per IP (429 after 10 a minute)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await call(relay, 'POST', '/api/v1/admin/session', undefined, { link: 'x'.repeat(43) })).status);
+    // Earlier tests of this file used some of the window: at least one 401, then 429.
+    expect(statuses).toContain(401);
+    expect(statuses[statuses.length - 1]).toBe(429);
+  });
+
   it('serves the console page with a strict CSP and no external resources', async () => {
     const res = await fetch(`${relay.httpUrl}/admin`);
     const csp = res.headers.get('content-security-policy') ?? '';
