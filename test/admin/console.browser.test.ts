@@ -46,6 +46,8 @@ describe.skipIf(!hasChromium)('admin console in chromium', () => {
   let relay: TestRelay;
   let browser: Browser;
   let page: Page;
+  /** CSP violations, script errors and failed requests of the admin's page: there must be none. */
+  const problems: string[] = [];
 
   beforeAll(async () => {
     relay = await startTestRelay({
@@ -78,9 +80,9 @@ describe.skipIf(!hasChromium)('admin console in chromium', () => {
     const { context } = await contextWithSigner(browser, admin);
     page = await context.newPage();
     page.setDefaultTimeout(10_000);
-    page.on('console', (m) => console.log('[browser]', m.text()));
-    page.on('pageerror', (e) => console.log('[pageerror]', e.message));
-    page.on('response', (r) => r.status() >= 400 && console.log('[http]', r.status(), r.url()));
+    page.on('console', (m) => /Content.Security.Policy/i.test(m.text()) && problems.push(`csp: ${m.text()}`));
+    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
   });
 
   afterAll(async () => {
@@ -159,6 +161,10 @@ describe.skipIf(!hasChromium)('admin console in chromium', () => {
     expect(text).toContain('"[redacted]"');
     expect(text).not.toContain('scrape-secret');
     await shot(page, 'config');
+  });
+
+  it('ran every admin page without a CSP violation, a script error or a failed request', () => {
+    expect(problems).toEqual([]);
   });
 
   it('refuses a non-admin signer without showing data', async () => {
