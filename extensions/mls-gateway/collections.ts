@@ -17,6 +17,13 @@ export const COLLECTIONS = {
   fetchWindows: 'mls_keypackage_fetches',
   /** `<recipient>:<event id>` → MailboxEntry (undelivered gift wraps and Noise DMs). */
   mailbox: 'mls_mailbox',
+  /**
+   * `<recipient>:<kind>:<lane>:<received ms 15 digits>:<event id>` → MailboxEntry: the mailbox in the
+   * order entries were received, lane 0 (within their sender's cap) before lane 1 (past it).
+   */
+  mailboxQueue: 'mls_mailbox_queue',
+  /** `<recipient>:<sender>` → {n}: a sender's lane-0 entries in one recipient's mailbox (the per-sender cap). */
+  mailboxSenders: 'mls_mailbox_senders',
   /** `<expiresAt 12 digits>:<recipient>:<event id>` → {} (finds expired mailbox entries in key order). */
   mailboxExpiry: 'mls_mailbox_expiry',
   /** `<event id>` → TrackedEvent (what the gateway keeps about an event, for NIP-09 deletions). */

@@ -40,6 +40,10 @@ export const mlsGatewaySchema: Section = {
     min: 60,
   }),
   archive_ttl_days: int(30, 'Days kinds 445, 446, 447 and 1059 are kept in the archive (0: forever).'),
+  mailbox_per_sender: int(
+    20,
+    "Mailbox entries one sender (the delivering connection's authenticated pubkey, else its IP) may have waiting in one recipient's mailbox before the rest are listed after everyone else's (0: no cap).",
+  ),
 };
 
 /** The validated `[mls_gateway]` section. */
@@ -55,6 +59,7 @@ export type MlsGatewayConfig = {
   readonly low_pool_threshold: number;
   readonly welcome_ttl: number;
   readonly archive_ttl_days: number;
+  readonly mailbox_per_sender: number;
 };
 
 /** The schema defaults, as a config. */

@@ -13,7 +13,7 @@ import {
   NOISE_DM_KIND,
   isKeyPackageKind,
 } from './kinds.js';
-import { fileInMailbox, forgetMail } from './mailbox/mailbox.js';
+import { fileInMailbox, forgetMail, mailSender } from './mailbox/mailbox.js';
 
 /**
  * A NIP-09 deletion by `a` coordinate (`30443:<owner>:<slot>`) removes the store's copy without
@@ -37,7 +37,7 @@ async function forgetDeletedSlots(ctx: GatewayContext, deletion: VerifiedEvent):
  * store. (Rosters change before the commit, in reserveRosterChange, so a lost race is refused.)
  */
 export function keepGatewayState(ctx: GatewayContext): OnEventSaved {
-  return async (_session, ev) => {
+  return async (session, ev) => {
     if (ev.kind === DELETION_KIND) return forgetDeletedSlots(ctx, ev);
     if (!GATEWAY_KINDS.includes(ev.kind)) return;
     ctx.metrics.eventsProcessed.inc({ kind: String(ev.kind) });
@@ -48,7 +48,7 @@ export function keepGatewayState(ctx: GatewayContext): OnEventSaved {
       const group = firstTagValue(ev, 'h');
       if (group !== undefined) await recordGroupMessage(ctx, ev, group);
     } else if (ev.kind === GIFT_WRAP_KIND || ev.kind === NOISE_DM_KIND) {
-      await fileInMailbox(ctx, ev);
+      await fileInMailbox(ctx, ev, mailSender(session));
     }
   };
 }

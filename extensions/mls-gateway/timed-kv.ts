@@ -1,5 +1,5 @@
 import type { Histogram } from 'prom-client';
-import type { KeyValueStore, KvUpdateFn, KvWriteOptions } from '../../src/storage/types.js';
+import type { KeyValueStore, KvListOptions, KvUpdateFn, KvWriteOptions } from '../../src/storage/types.js';
 
 /** Wraps a KeyValueStore so every call is observed in the gateway's db duration histogram. */
 export function timedKv(kv: KeyValueStore, histogram: Histogram<'op'>): KeyValueStore {
@@ -15,7 +15,7 @@ export function timedKv(kv: KeyValueStore, histogram: Histogram<'op'>): KeyValue
     get: <T>(c: string, k: string) => time('get', () => kv.get<T>(c, k)),
     put: <T>(c: string, k: string, v: T, o?: KvWriteOptions) => time('put', () => kv.put<T>(c, k, v, o)),
     delete: (c: string, k: string) => time('delete', () => kv.delete(c, k)),
-    list: <T>(c: string, o?: { prefix?: string; limit?: number }) => time('list', () => kv.list<T>(c, o)),
+    list: <T>(c: string, o?: KvListOptions) => time('list', () => kv.list<T>(c, o)),
     update: <T>(c: string, k: string, fn: KvUpdateFn<T>, o?: KvWriteOptions) => time('update', () => kv.update<T>(c, k, fn, o)),
   };
 }

@@ -74,6 +74,8 @@ export type KvEntry<T> = { key: string; value: T };
  */
 /** `expiresAt` (unix seconds): from then on every reader treats the document as absent. */
 export type KvWriteOptions = { expiresAt?: number };
+/** Options of KeyValueStore.list. */
+export type KvListOptions = { prefix?: string; limit?: number; after?: string };
 /** The read-modify-write step of KeyValueStore.update; returning undefined deletes the document. */
 export type KvUpdateFn<T> = (current: T | undefined) => T | undefined;
 
@@ -82,8 +84,11 @@ export interface KeyValueStore {
   /** Writes a document; `expiresAt` (unix seconds) lets the backend drop it later. */
   put<T>(collection: string, key: string, value: T, opts?: KvWriteOptions): Promise<void>;
   delete(collection: string, key: string): Promise<void>;
-  /** Documents of a collection, ordered by key, optionally those whose key starts with `prefix`. */
-  list<T>(collection: string, opts?: { prefix?: string; limit?: number }): Promise<KvEntry<T>[]>;
+  /**
+   * Documents of a collection, ordered by key, optionally those whose key starts with `prefix`,
+   * and only keys after `after` (exclusive: a page cursor).
+   */
+  list<T>(collection: string, opts?: KvListOptions): Promise<KvEntry<T>[]>;
   /**
    * Atomic read-modify-write. `fn` may run more than once (Firestore retries transactions);
    * returning undefined deletes the document. Resolves to what was written. A live document keeps

@@ -91,6 +91,13 @@ export function kvContract(name: string, open: () => Promise<Storage>): void {
         expect((await kv.list('docs', { prefix: 'a/', limit: 1 })).map((e) => e.key)).toEqual(['a/1']);
       });
 
+      it('lists only keys after a cursor, with the prefix and the limit', async () => {
+        expect((await kv.list('docs', { after: 'a/1' })).map((e) => e.key)).toEqual(['a/2', 'ab', 'b', 'c/1']);
+        expect((await kv.list('docs', { prefix: 'a', after: 'a/1', limit: 2 })).map((e) => e.key)).toEqual(['a/2', 'ab']);
+        expect((await kv.list('docs', { prefix: 'a/', after: 'a' })).map((e) => e.key)).toEqual(['a/1', 'a/2']);
+        expect(await kv.list('docs', { prefix: 'a/', after: 'a/2' })).toEqual([]);
+      });
+
       it('lists nothing for an unknown collection', async () => {
         expect(await kv.list('missing')).toEqual([]);
       });

@@ -1,49 +1,136 @@
 import { tagValues, type NostrEvent } from '../../../src/nostr/event.js';
+import type { SessionContext } from '../../../src/relay/hooks.js';
 import { COLLECTIONS, type TrackedEvent } from '../collections.js';
 import { drainDueEntries, expiryIndexKey } from '../expiry-index.js';
 import type { GatewayContext } from '../context.js';
 
-/** An undelivered gift wrap or Noise DM waiting for its recipient. */
-export type MailboxEntry = { id: string; kind: number; createdAt: number; receivedAt: number; expiresAt: number };
+/**
+ * An undelivered gift wrap or Noise DM waiting for its recipient. `sender` is who delivered it (see
+ * mailSender); `lane` 1 when that sender was past its cap; `queueKey` its key in the time-ordered queue.
+ * Entries filed before the queue existed have neither and are not listed.
+ */
+export type MailboxEntry = {
+  id: string;
+  kind: number;
+  createdAt: number;
+  receivedAt: number;
+  expiresAt: number;
+  sender?: string;
+  lane?: 0 | 1;
+  queueKey?: string;
+};
+
+/** A page of a recipient's mailbox; `next` continues it (a cursor for mailboxPage). */
+export type MailboxPage = { entries: MailboxEntry[]; next?: string };
+
+type SenderCount = { n: number };
 
 const mailKey = (recipient: string, id: string): string => `${recipient}:${id}`;
+const senderKey = (recipient: string, sender: string): string => `${recipient}:${sender}`;
+const queuePrefix = (recipient: string, kind: number): string => `${recipient}:${kind}:`;
 const expiryKey = expiryIndexKey;
+/** Documents outlive their entry's expiry by a day, so the purge still finds every index of it. */
+const GRACE = 86400;
 
-/** Files a stored 1059/446 for each `p` recipient until acknowledged or `welcome_ttl`. */
-export async function fileInMailbox(ctx: GatewayContext, ev: NostrEvent): Promise<void> {
+/**
+ * Who delivered an event, as the mailbox caps it: the connection's first authenticated pubkey
+ * (gift wraps are signed by random keys, so the author says nothing), else its IP (an outsider's
+ * inbox delivery). Free of ':' so it fits in a key.
+ */
+export function mailSender(session: SessionContext): string {
+  const authed = [...session.authed].sort();
+  return authed[0] ?? `ip-${session.ip.replace(/[^0-9A-Za-z.]/g, '-')}`;
+}
+
+/** Takes one lane-0 place of `sender` in `recipient`'s mailbox; false when the sender is at its cap. */
+async function takePlace(ctx: GatewayContext, recipient: string, sender: string, expiresAt: number): Promise<boolean> {
+  const cap = ctx.cfg.mailbox_per_sender;
+  if (cap === 0) return true;
+  let placed = false;
+  await ctx.kv.update<SenderCount>(
+    COLLECTIONS.mailboxSenders,
+    senderKey(recipient, sender),
+    (cur) => {
+      const n = cur?.n ?? 0;
+      placed = n < cap;
+      return placed ? { n: n + 1 } : cur;
+    },
+    // A count that drifted (a crash between two writes) is forgotten with the mail it counted.
+    { expiresAt: expiresAt + GRACE },
+  );
+  return placed;
+}
+
+async function releasePlace(ctx: GatewayContext, recipient: string, entry: MailboxEntry): Promise<void> {
+  if (entry.lane !== 0 || entry.sender === undefined || ctx.cfg.mailbox_per_sender === 0) return;
+  await ctx.kv.update<SenderCount>(COLLECTIONS.mailboxSenders, senderKey(recipient, entry.sender), (cur) =>
+    cur && cur.n > 1 ? { n: cur.n - 1 } : undefined,
+  );
+}
+
+/**
+ * Files a stored 1059/446 for each `p` recipient until acknowledged or `welcome_ttl`, in the order
+ * received. A sender past `mailbox_per_sender` entries in one mailbox goes to lane 1, listed after
+ * every lane-0 entry, so one member's flood cannot bury the others' Welcomes.
+ */
+export async function fileInMailbox(ctx: GatewayContext, ev: NostrEvent, sender: string): Promise<void> {
   const recipients = [...new Set(tagValues(ev, 'p'))];
   const now = ctx.now();
   const expiresAt = now + ctx.cfg.welcome_ttl;
-  const entry: MailboxEntry = { id: ev.id, kind: ev.kind, createdAt: ev.created_at, receivedAt: now, expiresAt };
+  // Milliseconds order the queue (the gateway clock is in seconds); the id breaks ties.
+  const received = String(Date.now()).padStart(15, '0');
   for (const recipient of recipients) {
-    await ctx.kv.put(COLLECTIONS.mailbox, mailKey(recipient, ev.id), entry, { expiresAt });
-    await ctx.kv.put(COLLECTIONS.mailboxExpiry, expiryKey(expiresAt, recipient, ev.id), {}, { expiresAt: expiresAt + 86400 });
+    const lane = (await takePlace(ctx, recipient, sender, expiresAt)) ? 0 : 1;
+    const queueKey = `${queuePrefix(recipient, ev.kind)}${lane}:${received}:${ev.id}`;
+    const entry: MailboxEntry = { id: ev.id, kind: ev.kind, createdAt: ev.created_at, receivedAt: now, expiresAt, sender, lane, queueKey };
+    await ctx.kv.put(COLLECTIONS.mailbox, mailKey(recipient, ev.id), entry, { expiresAt: expiresAt + GRACE });
+    await ctx.kv.put(COLLECTIONS.mailboxQueue, queueKey, entry, { expiresAt: expiresAt + GRACE });
+    await ctx.kv.put(COLLECTIONS.mailboxExpiry, expiryKey(expiresAt, recipient, ev.id), {}, { expiresAt: expiresAt + GRACE });
   }
   const tracked: TrackedEvent = { type: 'mail', recipients, expiresAt };
-  await ctx.kv.put(COLLECTIONS.tracked, ev.id, tracked, { expiresAt: expiresAt + 86400 });
+  await ctx.kv.put(COLLECTIONS.tracked, ev.id, tracked, { expiresAt: expiresAt + GRACE });
 }
 
-/** The recipient's pending entries, oldest key first (at most `limit`). */
-export async function pendingMail(ctx: GatewayContext, recipient: string, limit: number): Promise<MailboxEntry[]> {
-  const entries = await ctx.kv.list<MailboxEntry>(COLLECTIONS.mailbox, { prefix: `${recipient}:`, limit });
+/**
+ * One page of the recipient's pending entries of `kind`, lane 0 then lane 1, each in the order
+ * received, starting after `cursor` (a `next` of an earlier page). `next` is set when more remain.
+ */
+export async function mailboxPage(ctx: GatewayContext, recipient: string, kind: number, limit: number, cursor?: string): Promise<MailboxPage> {
+  const prefix = queuePrefix(recipient, kind);
+  const found = await ctx.kv.list<MailboxEntry>(COLLECTIONS.mailboxQueue, {
+    prefix,
+    limit: limit + 1,
+    ...(cursor !== undefined ? { after: prefix + cursor } : {}),
+  });
+  const page = found.slice(0, limit);
   const now = ctx.now();
-  return entries.map((e) => e.value).filter((e) => e.expiresAt > now);
+  const entries = page.map((e) => e.value).filter((e) => e.expiresAt > now);
+  const last = page[page.length - 1];
+  return found.length > limit && last ? { entries, next: last.key.slice(prefix.length) } : { entries };
+}
+
+/** Takes one entry out of every index (the event stays until archive retention). */
+async function removeEntry(ctx: GatewayContext, recipient: string, entry: MailboxEntry): Promise<void> {
+  await ctx.kv.delete(COLLECTIONS.mailbox, mailKey(recipient, entry.id));
+  if (entry.queueKey !== undefined) await ctx.kv.delete(COLLECTIONS.mailboxQueue, entry.queueKey);
+  await ctx.kv.delete(COLLECTIONS.mailboxExpiry, expiryKey(entry.expiresAt, recipient, entry.id));
+  await releasePlace(ctx, recipient, entry);
 }
 
 /** Acknowledges one entry: it leaves the mailbox (the event stays until archive retention). False when absent. */
 export async function acknowledgeMail(ctx: GatewayContext, recipient: string, id: string): Promise<boolean> {
   const entry = await ctx.kv.get<MailboxEntry>(COLLECTIONS.mailbox, mailKey(recipient, id));
-  if (!entry) return false;
-  await ctx.kv.delete(COLLECTIONS.mailbox, mailKey(recipient, id));
-  await ctx.kv.delete(COLLECTIONS.mailboxExpiry, expiryKey(entry.expiresAt, recipient, id));
+  if (!entry || entry.expiresAt <= ctx.now()) return false;
+  await removeEntry(ctx, recipient, entry);
   return true;
 }
 
 /** Forgets a deleted event's mailbox entries. */
 export async function forgetMail(ctx: GatewayContext, id: string, tracked: Extract<TrackedEvent, { type: 'mail' }>): Promise<void> {
   for (const recipient of tracked.recipients) {
-    await ctx.kv.delete(COLLECTIONS.mailbox, mailKey(recipient, id));
-    await ctx.kv.delete(COLLECTIONS.mailboxExpiry, expiryKey(tracked.expiresAt, recipient, id));
+    const entry = await ctx.kv.get<MailboxEntry>(COLLECTIONS.mailbox, mailKey(recipient, id));
+    if (entry) await removeEntry(ctx, recipient, entry);
+    else await ctx.kv.delete(COLLECTIONS.mailboxExpiry, expiryKey(tracked.expiresAt, recipient, id));
   }
   await ctx.kv.delete(COLLECTIONS.tracked, id);
 }
@@ -58,7 +145,9 @@ export async function purgeUndelivered(ctx: GatewayContext, now: number, batch =
     COLLECTIONS.mailboxExpiry,
     now,
     async (recipient, id) => {
-      await ctx.kv.delete(COLLECTIONS.mailbox, mailKey(recipient, id));
+      const entry = await ctx.kv.get<MailboxEntry>(COLLECTIONS.mailbox, mailKey(recipient, id));
+      if (entry) await removeEntry(ctx, recipient, entry);
+      else await ctx.kv.delete(COLLECTIONS.mailbox, mailKey(recipient, id));
       return ctx.events.remove([id]);
     },
     batch,

@@ -47,6 +47,15 @@ export const groupParams = {
   properties: { id: { type: 'string', pattern: GROUP_ID } },
 } as const;
 
+/** GET /welcomes (a query string: fastify coerces the limit to an integer). */
+export const welcomesQuery = {
+  type: 'object',
+  properties: {
+    limit: paging.limit,
+    cursor: { type: 'string', pattern: '^[01]:[0-9]{15}:[0-9a-f]{64}$', description: 'next_cursor of the previous page.' },
+  },
+} as const;
+
 /** POST /welcomes/:id/ack. */
 export const eventIdParams = {
   type: 'object',

@@ -1,22 +1,27 @@
 import type { FastifyInstance } from 'fastify';
 import { GIFT_WRAP_KIND } from '../kinds.js';
-import { acknowledgeMail, pendingMail } from '../mailbox/mailbox.js';
+import { acknowledgeMail, mailboxPage } from '../mailbox/mailbox.js';
 import { notFound } from './http-errors.js';
 import { caller, type DepsSource } from './route-deps.js';
-import { eventIdParams } from './schemas.js';
+import { DEFAULT_PAGE, eventIdParams, welcomesQuery } from './schemas.js';
 
-/** Most pending welcomes one GET returns. */
-const MAX_PENDING = 500;
-
-/** GET /welcomes (the caller's pending gift wraps) and POST /welcomes/:id/ack (takes one out of the mailbox). */
+/**
+ * GET /welcomes?limit&cursor (the caller's pending gift wraps, in the order received, a sender's
+ * entries past its cap last; `has_more` and `next_cursor` say more are waiting) and
+ * POST /welcomes/:id/ack (takes one out of the mailbox).
+ */
 export function registerWelcomeRoutes(app: FastifyInstance, source: DepsSource): void {
-  app.get('/welcomes', async (req) => {
+  app.get<{ Querystring: { limit?: number; cursor?: string } }>('/welcomes', { schema: { querystring: welcomesQuery } }, async (req) => {
     // Lists the mailbox without taking anything out of it (the ack below does): a read.
     const { deps, pubkey, reader } = await caller(source, req, { isRead: true });
-    const pending = (await pendingMail(deps.ctx, pubkey, MAX_PENDING)).filter((e) => e.kind === GIFT_WRAP_KIND);
-    if (pending.length === 0) return { welcomes: [] };
-    const events = await deps.ctx.events.query([{ ids: pending.map((e) => e.id) }]);
-    return { welcomes: events.filter((ev) => deps.canRead(reader, ev)) };
+    const page = await mailboxPage(deps.ctx, pubkey, GIFT_WRAP_KIND, req.query.limit ?? DEFAULT_PAGE, req.query.cursor);
+    const more = page.next !== undefined ? { has_more: true, next_cursor: page.next } : { has_more: false };
+    if (page.entries.length === 0) return { welcomes: [], ...more };
+    const found = await deps.ctx.events.query([{ ids: page.entries.map((e) => e.id) }]);
+    const byId = new Map(found.map((ev) => [ev.id, ev]));
+    // In mailbox order; an event already gone (deleted, retention) is left out.
+    const welcomes = page.entries.flatMap((e) => byId.get(e.id) ?? []).filter((ev) => deps.canRead(reader, ev));
+    return { welcomes, ...more };
   });
 
   app.post<{ Params: { id: string } }>('/welcomes/:id/ack', { schema: { params: eventIdParams } }, async (req) => {

@@ -5,7 +5,7 @@ import {
   type Firestore,
   type QueryDocumentSnapshot,
 } from '@google-cloud/firestore';
-import type { KeyValueStore, KvEntry, KvUpdateFn, KvWriteOptions } from '../../storage/types.js';
+import type { KeyValueStore, KvEntry, KvListOptions, KvUpdateFn, KvWriteOptions } from '../../storage/types.js';
 import { guarded } from './errors.js';
 import { InFlight } from './in-flight.js';
 import { toDocId } from './ids.js';
@@ -63,10 +63,12 @@ export class FirestoreKeyValueStore implements KeyValueStore {
     await guarded('kv delete', this.timeoutMs, () => this.entries(collection).doc(toDocId(key)).delete(), this.inFlight);
   }
 
-  async list<T>(collection: string, opts: { prefix?: string; limit?: number } = {}): Promise<KvEntry<T>[]> {
-    const { prefix, limit } = opts;
+  async list<T>(collection: string, opts: KvListOptions = {}): Promise<KvEntry<T>[]> {
+    const { prefix, limit, after } = opts;
     if (limit === 0) return [];
-    const range = prefix ? [prefix, prefix + MAX_CHAR] : [undefined, undefined];
+    // From the cursor when it lies past the prefix (the cursor itself is skipped below).
+    const from = after !== undefined && after > (prefix ?? '') ? after : prefix;
+    const range = [from || undefined, prefix ? prefix + MAX_CHAR : undefined];
     const base = buildQuery(this.entries(collection), QUERY_SHAPES.kvByKey, range);
     const out: KvEntry<T>[] = [];
     const nowMs = Date.now();
@@ -78,7 +80,7 @@ export class FirestoreKeyValueStore implements KeyValueStore {
         const snap = await q.get();
         for (const doc of snap.docs) {
           const data = doc.data();
-          if (!isLive(data, nowMs) || (prefix && !data.key.startsWith(prefix))) continue;
+          if (!isLive(data, nowMs) || (prefix && !data.key.startsWith(prefix)) || (after !== undefined && data.key <= after)) continue;
           out.push({ key: data.key, value: JSON.parse(data.json) as T });
           if (limit !== undefined && out.length >= limit) return out;
         }

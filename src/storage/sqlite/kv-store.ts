@@ -1,5 +1,5 @@
 import Database, { type Statement } from 'better-sqlite3';
-import type { KeyValueStore, KvEntry, KvUpdateFn, KvWriteOptions } from '../types.js';
+import type { KeyValueStore, KvEntry, KvListOptions, KvUpdateFn, KvWriteOptions } from '../types.js';
 import { toStorageError } from './errors.js';
 import type { GroupCommit } from './group-commit.js';
 
@@ -56,18 +56,24 @@ export class SqliteKeyValueStore implements KeyValueStore {
     await this.writes.run(() => this.st.delete.run(collection, key));
   }
 
-  async list<T>(collection: string, opts: { prefix?: string; limit?: number } = {}): Promise<KvEntry<T>[]> {
+  async list<T>(collection: string, opts: KvListOptions = {}): Promise<KvEntry<T>[]> {
     const prefix = opts.prefix ?? '';
+    const { after, limit } = opts;
+    // Read from the cursor when it lies past the prefix (the cursor itself is skipped below).
+    const from = after !== undefined && after > prefix ? after : prefix;
     const out: KvEntry<T>[] = [];
+    if (limit === 0) return out;
     guard(() => {
       const rows =
-        opts.limit === undefined
-          ? this.st.list.iterate(collection, prefix, unixNow())
-          : this.st.listLimit.iterate(collection, prefix, unixNow(), opts.limit);
+        limit === undefined
+          ? this.st.list.iterate(collection, from, unixNow())
+          : this.st.listLimit.iterate(collection, from, unixNow(), after === undefined ? limit : limit + 1);
       // Keys with the prefix are contiguous in key order from `prefix` on: stop at the first that lacks it.
       for (const row of rows as IterableIterator<EntryRow>) {
         if (!row.key.startsWith(prefix)) break;
+        if (after !== undefined && row.key <= after) continue;
         out.push({ key: row.key, value: JSON.parse(row.value) as T });
+        if (limit !== undefined && out.length >= limit) break;
       }
     });
     return out;
