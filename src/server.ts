@@ -19,6 +19,7 @@ import { combineReadGates } from './relay/read-gate.js';
 import { SessionRegistry } from './relay/sessions.js';
 import { createWsServer } from './relay/ws-server.js';
 import { Writer } from './relay/writer.js';
+import { PreauthGuard } from './relay/preauth.js';
 import { extensionSchemas, loadExtensions } from './extension-registry.js';
 import { adminAuthenticator, registerAdmin } from './http/admin/index.js';
 import { openStorage } from './storage/open.js';
@@ -114,6 +115,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     verify: (ev, frame) => verifier.verify(ev, frame),
     access,
     checkAuthEvent: authEventChecker(config.server.url, config.auth.challenge_ttl_seconds),
+    preauth: new PreauthGuard(config, access),
   };
   const sessions = new SessionRegistry();
   access.onRevoked((pubkey) => sessions.revoke(ctx, pubkey));

@@ -57,6 +57,15 @@ export const coreSchema: Section = {
   },
   limits: {
     max_message_bytes: int(1048576, 'Largest WebSocket frame accepted, in bytes.', { min: 1024, env: 'RELAY_MAX_MESSAGE_BYTES' }),
+    max_unauthenticated_message_bytes: int(
+      16384,
+      'Largest frame from a connection without an allowed identity (when auth is required): AUTH and REQ fit in a few KiB. With auth.inbox_from_anyone, gift wraps up to auth.inbox_max_bytes are let through.',
+      { min: 1024 },
+    ),
+    unauthenticated_bytes_per_minute_per_ip: int(
+      4194304,
+      'Bytes per minute one IP may send over connections without an allowed identity (when auth is required); past it the connection is closed (0: unlimited).',
+    ),
     max_subscriptions: int(50, 'Open subscriptions per connection.', { min: 1 }),
     max_filters: int(100, 'Filters per REQ or COUNT (clients send dozens: NDK 25 at once). Their cost is bounded by `max_filter_values_per_request` and `max_request_events`, not by this count.', { min: 1 }),
     max_limit: int(5000, 'Largest `limit` honoured per filter (larger ones are clamped).', { min: 1 }),

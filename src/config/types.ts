@@ -15,6 +15,8 @@ export type RelayConfig = {
   };
   readonly limits: {
     readonly max_message_bytes: number;
+    readonly max_unauthenticated_message_bytes: number;
+    readonly unauthenticated_bytes_per_minute_per_ip: number;
     readonly max_subscriptions: number;
     readonly max_filters: number;
     readonly max_limit: number;

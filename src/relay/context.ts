@@ -6,6 +6,7 @@ import type { EventStore } from '../storage/types.js';
 import type { RelayHooks } from './hooks.js';
 import type { LiveFanout } from './live.js';
 import type { CombinedReadGate } from './read-gate.js';
+import type { PreauthGuard } from './preauth.js';
 import type { Writer } from './writer.js';
 
 /** Who may use the relay (NIP-42 + allowlist). The auth module's AccessControl implements it. */
@@ -32,4 +33,6 @@ export type RelayContext = {
   verify: (ev: NostrEvent, frame?: string) => Promise<boolean>;
   access: AccessPolicy;
   checkAuthEvent: AuthEventCheck;
+  /** What connections without an allowed identity may cost (frame cap, byte budget, verifier share). */
+  preauth: PreauthGuard;
 };

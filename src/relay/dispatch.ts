@@ -34,7 +34,9 @@ export const MAX_CHECKS_AHEAD = 64;
 
 /** Starts `checkEvent` on arrival when the connection has room; its effects still wait for their turn. */
 function checkAhead(ctx: RelayContext, session: Session, raw: unknown, frame: string): Promise<EventCheck> | undefined {
-  if (session.checksAhead >= MAX_CHECKS_AHEAD) return undefined;
+  // An untrusted connection's events are checked in turn, after any AUTH before them: most are
+  // refused for auth without signature work (PreauthGuard.refuseUnverified).
+  if (session.checksAhead >= MAX_CHECKS_AHEAD || !ctx.preauth.isTrusted(session)) return undefined;
   session.checksAhead++;
   return checkEvent(ctx, session, raw, frame).finally(() => {
     session.checksAhead--;

@@ -81,12 +81,17 @@ export async function checkEvent(ctx: RelayContext, session: SessionContext, raw
     ctx.metrics.invalidSignatures.inc();
     return { done: { accepted: false, why: reason('invalid', 'event id does not match its content') } };
   }
+  // Refused for auth whatever its signature: no signature work for it (issue 14, item 8).
+  const unverified = ctx.preauth.refuseUnverified(session, ev);
+  if (unverified) return { done: { accepted: false, why: unverified } };
   try {
     // Skip verifying what is already stored (the stored copy was verified, and the id commits to the
     // content) — but only for a connection that may read it; others take the normal path.
     if (kindClass(ev.kind) !== 'ephemeral' && mayRead(ctx, session, ev) && (await ctx.store.has(ev.id))) return { done: DUPLICATE };
-    // The verifier checks id and signature off the event loop.
-    if (!(await ctx.verify(ev, frame))) {
+    // The verifier checks id and signature off the event loop; strangers within their share of it.
+    const verify = () => ctx.verify(ev, frame);
+    const valid = ctx.preauth.isTrusted(session) ? await verify() : await ctx.preauth.verifyAsStranger(verify);
+    if (!valid) {
       ctx.metrics.invalidSignatures.inc();
       return { done: { accepted: false, why: reason('invalid', 'bad signature') } };
     }

@@ -20,6 +20,8 @@ export class Session implements SessionContext {
   checksAhead = 0;
   closed = false;
   alive = true;
+  /** True while the socket is paused because too many messages wait (see enqueue). */
+  paused = false;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -29,6 +31,8 @@ export class Session implements SessionContext {
     private readonly ws: WebSocket,
     private readonly maxBufferedBytes: number,
     private readonly onSlowClient: (s: Session) => void,
+    /** Messages waiting before the relay stops reading the socket (backpressure instead of buffering). */
+    private readonly highWater: (s: Session) => number = () => Number.POSITIVE_INFINITY,
   ) {}
 
   /**
@@ -46,14 +50,26 @@ export class Session implements SessionContext {
     return true;
   }
 
-  /** Runs tasks one after another, in arrival order. A failing task does not stop the chain. */
+  /**
+   * Runs tasks one after another, in arrival order. A failing task does not stop the chain. Past
+   * `highWater` waiting tasks the socket is paused (the kernel's buffers and then the client's
+   * writes block), and resumed once half of them are done.
+   */
   enqueue(task: () => Promise<void>): void {
     this.queued++;
+    if (!this.paused && this.queued >= this.highWater(this)) {
+      this.paused = true;
+      this.ws.pause();
+    }
     this.chain = this.chain
       .then(() => (this.closed ? undefined : task()))
       .catch(() => undefined)
       .finally(() => {
         this.queued--;
+        if (this.paused && this.queued <= this.highWater(this) / 2) {
+          this.paused = false;
+          if (!this.closed) this.ws.resume();
+        }
       });
   }
 

@@ -75,6 +75,7 @@ export function createWsServer(ctx: RelayContext, sessions: SessionRegistry, opt
       ws,
       ctx.config.limits.max_buffered_bytes,
       () => ctx.metrics.slowClientsDropped.inc(),
+      (s) => ctx.preauth.highWater(s),
     );
     sessions.add(session);
     ctx.metrics.connectionsActive.inc();
@@ -88,6 +89,11 @@ export function createWsServer(ctx: RelayContext, sessions: SessionRegistry, opt
       const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
       if (isBinary) return void session.send(noticeFrame('invalid: binary frames are not supported'));
       if (size > maxBytes) return void session.send(noticeFrame(`invalid: message is larger than ${maxBytes} bytes`));
+      const admitted = ctx.preauth.admitFrame(session, size);
+      if (!admitted.ok) {
+        if (admitted.close) return void session.close(1008, formatReason(admitted.reason));
+        return void session.send(noticeFrame(formatReason(admitted.reason)));
+      }
       dispatchFrame(ctx, session, data.toString());
     });
     ws.on('error', () => {

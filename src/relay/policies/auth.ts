@@ -21,14 +21,18 @@ export type AuthPolicyOptions = {
   inboxFromAnyone?: boolean;
 };
 
+/** What a connection asks to do, as the allowlist gate's messages name it. */
+export type GatedAction = 'publish' | 'read' | 'count';
+const ACTION_NOUNS: Record<GatedAction, string> = { publish: 'Publishing', read: 'Reading', count: 'Counting' };
+
 /**
  * The allowlist gate on a connection: accept when one of its authenticated pubkeys is allowed;
  * otherwise `auth-required:` before any AUTH, `restricted:` after one (accepted or refused: authPrefix).
  */
-function connectionAllowed(access: AccessControl, ctx: SessionContext, what: string): Decision {
+export function connectionAllowed(access: Pick<AccessControl, 'isAllowed'>, ctx: SessionContext, action: GatedAction): Decision {
   for (const pk of ctx.authed) if (access.isAllowed(pk)) return ACCEPT;
-  if (authPrefix(ctx) === 'auth-required') return reject('auth-required', `${what} requires authentication`);
-  return reject('restricted', `this pubkey is not allowed to ${what.toLowerCase()} on this relay`);
+  if (authPrefix(ctx) === 'auth-required') return reject('auth-required', `${ACTION_NOUNS[action]} requires authentication`);
+  return reject('restricted', `this pubkey is not allowed to ${action} on this relay`);
 }
 
 /**
@@ -42,7 +46,7 @@ export function requireAuthForEvents(access: AccessControl, opts: AuthPolicyOpti
     if (access.isEventBanned(ev.id)) return reject('blocked', 'this event is banned on this relay');
     if (access.isBanned(ev.pubkey)) return reject('blocked', 'the author of this event is banned on this relay');
     if (!opts.required || isInboxDelivery(access, opts.inboxFromAnyone ?? false, ev)) return ACCEPT;
-    return connectionAllowed(access, ctx, 'Publishing');
+    return connectionAllowed(access, ctx, 'publish');
   };
 }
 
@@ -71,7 +75,7 @@ export function requireAuthForFilters(access: AccessControl, opts: AuthPolicyOpt
   const publicKinds = opts.publicKinds ?? [];
   return (ctx, filters, verb) => {
     if (!opts.required) return ACCEPT;
-    const decision = connectionAllowed(access, ctx, verb === 'REQ' ? 'Reading' : 'Counting');
+    const decision = connectionAllowed(access, ctx, verb === 'REQ' ? 'read' : 'count');
     if (decision.ok || publicKinds.length === 0) return decision;
     return narrowToKinds(filters, publicKinds).length > 0 ? ACCEPT : decision;
   };

@@ -47,19 +47,20 @@ export class TokenBucket {
     return this.available(key, nowMs) >= 1;
   }
 
-  /** Takes one token if there is one; false when the key is over its rate. */
-  take(key: string, nowMs = Date.now()): boolean {
+  /** Takes `cost` tokens (default one) if there are that many; false when the key is over its rate. */
+  take(key: string, nowMs = Date.now(), cost = 1): boolean {
     if (!this.enabled) return true;
     const b = this.buckets.get(key);
     if (b) {
       const tokens = this.refilled(b, nowMs);
-      if (tokens < 1) return false;
-      b.tokens = tokens - 1;
+      if (tokens < cost) return false;
+      b.tokens = tokens - cost;
       b.at = nowMs;
       return true;
     }
+    if (cost > this.opts.limit) return false;
     if (this.buckets.size >= this.maxKeys) this.prune(nowMs);
-    this.buckets.set(key, { tokens: this.opts.limit - 1, at: nowMs });
+    this.buckets.set(key, { tokens: this.opts.limit - cost, at: nowMs });
     return true;
   }
 
