@@ -13,7 +13,7 @@ export const COLLECTIONS = {
   keyPackages: 'mls_keypackages',
   /** `<expiresAt 12 digits>:<owner>:<event id>` → {} (finds expired KeyPackages in key order). */
   keyPackageExpiry: 'mls_keypackage_expiry',
-  /** `<requester>:<owner>` → FetchWindow (consume_on_fetch rate limit). */
+  /** `<requester>:<owner>` and `<requester>:all` → FetchWindow (consume_on_fetch budgets). */
   fetchWindows: 'mls_keypackage_fetches',
   /** `<recipient>:<event id>` → MailboxEntry (undelivered gift wraps and Noise DMs). */
   mailbox: 'mls_mailbox',

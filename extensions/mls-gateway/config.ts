@@ -33,7 +33,11 @@ export const mlsGatewaySchema: Section = {
   },
   keypackage_fetches_per_hour: int(
     30,
-    "With consume_on_fetch: fetches of one owner's KeyPackages per requester per hour (0: unlimited).",
+    'With consume_on_fetch: KeyPackage fetches per requester per hour, all owners together (0: unlimited).',
+  ),
+  keypackage_fetches_per_owner_per_hour: int(
+    3,
+    "With consume_on_fetch: fetches of one owner's KeyPackages per requester per hour (0: unlimited); keep it well below max_keypackages_per_user, so one requester cannot drain a pool.",
   ),
   low_pool_threshold: int(5, 'Owners with fewer available KeyPackages than this count as low (gauge).'),
   welcome_ttl: int(2592000, 'Seconds undelivered gift wraps (1059) and Noise DMs (446) stay in the mailbox and the store.', {
@@ -56,6 +60,7 @@ export type MlsGatewayConfig = {
   readonly max_keypackages_per_user: number;
   readonly consume_on_fetch: boolean;
   readonly keypackage_fetches_per_hour: number;
+  readonly keypackage_fetches_per_owner_per_hour: number;
   readonly low_pool_threshold: number;
   readonly welcome_ttl: number;
   readonly archive_ttl_days: number;

@@ -80,15 +80,18 @@ export type MayDelete = (deleter: string, target: NostrEvent) => boolean;
  * side effects of handing them out (the MLS gateway's one-time KeyPackage claims). Runs on
  * every path that sends events: stored REQ results (once per REQ, all filters' results
  * together, newest first) and live fanout (one event at a time, `filters` = the matching
- * subscription's). Returns the events to send, a subset of `events` in the same order; must
- * never add events. Runs in registration order, each on the previous one's output. COUNT
- * does not run it (counting hands nothing out).
+ * subscription's, `path` = 'live'). Returns the events to send, a subset of `events` in the same
+ * order; must never add events. Runs in registration order, each on the previous one's output.
+ * COUNT does not run it (counting hands nothing out).
  */
 export type OverwriteResults = (
   ctx: SessionContext,
   filters: Filter[],
   events: NostrEvent[],
+  path?: ResultPath,
 ) => NostrEvent[] | Promise<NostrEvent[]>;
+/** Which path sends the results: stored (REQ, REST; the default) or live fanout. */
+export type ResultPath = 'stored' | 'live';
 
 /** Ordered arrays, one per phase. The core runs them in registration order. */
 export type RelayHooks = {

@@ -56,7 +56,7 @@ export class LiveFanout {
   private async sendNarrowed(sub: LiveSubscription<Session>, ev: NostrEvent, json: string): Promise<void> {
     try {
       let events: NostrEvent[] = [ev];
-      for (const hook of this.overwrite) events = await hook(sub.session, sub.filters, events);
+      for (const hook of this.overwrite) events = await hook(sub.session, sub.filters, events, 'live');
       if (events.length > 0 && sub.session.send(eventFrame(sub.subId, json))) this.onSent(1);
     } catch {
       // A failing hook withholds the event from this subscriber only.

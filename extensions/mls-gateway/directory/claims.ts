@@ -16,17 +16,27 @@ export function requesterOf(ctx: SessionContext): string {
   return authed[0] ?? `ip:${ctx.ip}`;
 }
 
-/** Counts one fetch in the requester+owner window; false when the window is full. */
-async function reserveFetch(ctx: GatewayContext, requester: string, owner: string, now: number): Promise<boolean> {
-  const limit = ctx.cfg.keypackage_fetches_per_hour;
+/** Counts one fetch in a window (key `<requester>:<owner>`, or `<requester>:all` across owners); false when it is full. */
+async function countFetch(ctx: GatewayContext, key: string, limit: number, now: number): Promise<boolean> {
   if (limit === 0) return true;
   let allowed = false;
-  await ctx.kv.update<FetchWindow>(COLLECTIONS.fetchWindows, `${requester}:${owner}`, (current) => {
+  await ctx.kv.update<FetchWindow>(COLLECTIONS.fetchWindows, key, (current) => {
     const window = !current || now - current.start >= WINDOW_SECONDS ? { start: now, count: 0 } : current;
     allowed = window.count < limit;
     return allowed ? { start: window.start, count: window.count + 1 } : window;
   });
   return allowed;
+}
+
+/**
+ * Counts one fetch of `owner`'s packages by `requester` in both budgets: per requester and owner
+ * (below the pool, so one requester cannot drain it) and per requester across owners. False when
+ * either is spent (a fetch refused by the second still counts in the first: the budgets err on
+ * the side of handing out less).
+ */
+async function reserveFetch(ctx: GatewayContext, requester: string, owner: string, now: number): Promise<boolean> {
+  if (!(await countFetch(ctx, `${requester}:${owner}`, ctx.cfg.keypackage_fetches_per_owner_per_hour, now))) return false;
+  return countFetch(ctx, `${requester}:all`, ctx.cfg.keypackage_fetches_per_hour, now);
 }
 
 /**
@@ -62,12 +72,15 @@ export async function claimKeyPackage(
 
 /**
  * consume_on_fetch: of the KeyPackages about to be sent to someone other than their owner,
- * hands out at most one per owner (claimed, so nobody gets it again), subject to the
- * requester+owner rate limit. The owner always sees their own packages. Other events pass.
+ * hands out at most one per owner (claimed, so nobody gets it again), subject to the fetch
+ * budgets. Live fanout never sends them (nor claims them): a subscriber holding a KeyPackage
+ * filter would otherwise claim every new package of every owner. The owner always sees their
+ * own packages. Other events pass.
  */
 export function claimKeyPackagesOnFetch(ctx: GatewayContext): OverwriteResults {
-  return async (session, _filters, events) => {
+  return async (session, _filters, events, path) => {
     const isForeign = (ev: NostrEvent): boolean => isKeyPackageKind(ev.kind) && !session.authed.has(ev.pubkey);
+    if (path === 'live') return events.filter((ev) => !isForeign(ev));
     const byOwner = new Map<string, NostrEvent[]>();
     for (const ev of events) if (isForeign(ev)) byOwner.set(ev.pubkey, [...(byOwner.get(ev.pubkey) ?? []), ev]);
     if (byOwner.size === 0) return events;
