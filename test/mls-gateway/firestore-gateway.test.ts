@@ -44,13 +44,16 @@ describe.skipIf(!emulatorHost)('gateway state on Firestore (emulator)', () => {
     const [x, y] = [identity(), identity()];
     const a = op(2, 'add', [x.pk]);
     const b = op(2, 'add', [y.pk]);
-    await fx.storage.events.saveBatch([{ event: a }, { event: b }]);
-    await Promise.all([a, b].map((ev) => Promise.all(fx!.hooks.onEventSaved.map((h) => h(sessionOf(owner), ev)))));
+    // Both reserved at once: the Firestore transaction lets one win; the loser is refused before any save.
+    const [ra, rb] = await Promise.all([fx.publish(sessionOf(owner), a), fx.publish(sessionOf(owner), b)]);
+    expect([ra.ok, rb.ok].filter(Boolean)).toHaveLength(1);
     const roster = await fx.ctx.kv.get<Roster>(COLLECTIONS.rosters, group);
     expect(roster?.seq).toBe(2);
     const addedX = roster!.members.includes(x.pk);
     const addedY = roster!.members.includes(y.pk);
     expect(addedX !== addedY).toBe(true);
+    expect(addedX).toBe(ra.ok);
     expect(await fx.storage.events.has(addedX ? b.id : a.id)).toBe(false);
+    expect(await fx.storage.events.has(addedX ? a.id : b.id)).toBe(true);
   });
 });
