@@ -7,6 +7,7 @@ import { runIngest } from './ingest.js';
 import { runConnections } from './connections.js';
 import { runQueries } from './queries.js';
 import { runFirestore } from './firestore.js';
+import { runPreauthFlood } from './preauth-flood.js';
 import { signerName } from './lib/sign.js';
 import { machineLoad, printTable, type Row } from './lib/stats.js';
 
@@ -19,6 +20,7 @@ const BENCHES: Record<string, Bench> = {
   queries: { run: runQueries, defaultSize: 1_000_000, what: 'queries (events in the store)' },
   connections: { run: runConnections, defaultSize: 10_000, what: 'connections (idle connections)' },
   firestore: { run: runFirestore, defaultSize: 1_000, what: 'firestore emulator: ingest and queries (events)' },
+  'preauth-flood': { run: runPreauthFlood, defaultSize: 10, what: 'hostile pre-auth frames (seconds)' },
 };
 
 async function main(): Promise<void> {

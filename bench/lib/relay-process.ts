@@ -74,13 +74,14 @@ async function waitHealthy(httpUrl: string, child: ChildProcess, stderr: () => s
 export async function startRelayProcess(opts: RelayProcessOptions = {}): Promise<RelayProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'mls-relay-bench-'));
   const port = await freePort();
+  const metricsPort = await freePort();
   const sections: Record<string, Record<string, unknown>> = {
     server: { host: '127.0.0.1', port, url: BENCH_RELAY_URL },
     storage: { backend: 'sqlite', sqlite: { path: opts.dbPath ?? join(dir, 'relay.db') } },
     auth: { required: true },
     logging: { level: 'warn' },
-    // Several relay processes share this machine: each takes a free metrics port.
-    metrics: { port: 0 },
+    // Several relay processes share this machine: each its own metrics port (the loopback listener).
+    metrics: { port: metricsPort },
     rate_limits: {
       events_per_minute: 0,
       events_per_minute_per_ip: 0,
@@ -119,7 +120,7 @@ export async function startRelayProcess(opts: RelayProcessOptions = {}): Promise
     cpuSeconds: () => procCpuSeconds(pid),
     mainThreadCpuSeconds: () => procCpuSeconds(pid, true),
     async metric(name, labelPart = '') {
-      const text = await (await fetch(`${httpUrl}/metrics`)).text();
+      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       let sum = 0;
       for (const line of text.split('\n')) {
         if (line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{') && line.includes(labelPart)) {
