@@ -24,6 +24,8 @@ export const COLLECTIONS = {
   mailboxQueue: 'mls_mailbox_queue',
   /** `<recipient>:<sender>` → {n}: a sender's lane-0 entries in one recipient's mailbox (the per-sender cap). */
   mailboxSenders: 'mls_mailbox_senders',
+  /** `queue_v1` → {at}: the entries filed before the queue existed have been queued. */
+  mailboxMeta: 'mls_mailbox_meta',
   /** `<expiresAt 12 digits>:<recipient>:<event id>` → {} (finds expired mailbox entries in key order). */
   mailboxExpiry: 'mls_mailbox_expiry',
   /** `<event id>` → TrackedEvent (what the gateway keeps about an event, for NIP-09 deletions). */

@@ -5,6 +5,7 @@ import type { GatewayContext } from './context.js';
 import { claimKeyPackagesOnFetch } from './directory/claims.js';
 import { updateLowPoolGauge } from './directory/directory-store.js';
 import { KeyPackageMemo } from './directory/keypackage-memo.js';
+import { queueOlderMail } from './mailbox/mailbox.js';
 import { maintainGateway } from './maintain.js';
 import { createGatewayMetrics } from './metrics.js';
 import { gatewayNip11 } from './nip11.js';
@@ -86,6 +87,8 @@ export function createMlsGateway(opts: MlsGatewayOptions = {}): MlsGateway {
         now,
       };
       registerPolicies(hooks, ctx, deps);
+      const queued = await queueOlderMail(ctx);
+      if (queued > 0) deps.logger.info({ queued }, 'mailbox entries filed before the time-ordered queue were queued');
       // So the low-pool gauge means something before the first maintenance pass.
       await updateLowPoolGauge(ctx, now());
       routeDeps = { ctx, authenticateHttp: deps.authenticateHttp, authenticateAdmin: deps.authenticateAdmin, canRead: deps.canRead };

@@ -1,6 +1,7 @@
 import { getEventHash } from 'nostr-tools/pure';
+import { COLLECTIONS } from '../../extensions/mls-gateway/collections.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestRelay } from '../harness.js';
+import { RawClient, startTestRelay, type TestRelay } from '../harness.js';
 import { identity, now, signed, type Identity } from '../helpers.js';
 import { wrapWelcome } from '../mls/fixtures.js';
 import { authedClient, publish, restCall, startGatewayRelay } from './e2e-support.js';
@@ -72,4 +73,60 @@ describe('issue 14 item 5: a mailbox flood does not hide real Welcomes from GET 
     fromFlooder.close();
     fromFriend.close();
   }, 120_000);
+});
+
+describe('issue 14 item 5: an unauthenticated inbox delivery counts against its IP', () => {
+  const [friend, victim] = [identity(), identity()];
+  let relay: TestRelay;
+
+  beforeAll(async () => {
+    relay = await startTestRelay({
+      overrides: {
+        auth: { required: true, allowlist: [friend.pk, victim.pk], inbox_from_anyone: true },
+        extensions: { enabled: ['mls-gateway'] },
+        mls_gateway: { mailbox_per_sender: 3 },
+        rate_limits: { inbox_deliveries_per_minute_per_ip: 0, events_per_minute_per_ip: 0 },
+      },
+    });
+  });
+  afterAll(async () => relay?.stop());
+
+  it('strangers on one IP share one cap, however many connections they open', async () => {
+    const strangerA = await RawClient.open(relay.url);
+    const strangerB = await RawClient.open(relay.url);
+    const fromStrangers = Array.from({ length: 5 }, () => lowIdWrap(victim.pk));
+    for (const [i, w] of fromStrangers.entries()) expect((await (i % 2 === 0 ? strangerA : strangerB).publish(w))[2]).toBe(true);
+    const fromFriend = await authedClient(relay.url, friend);
+    const real = wrapWelcome(friend, victim.pk, new Uint8Array(200), { keyPackageEventId: 'f'.repeat(64), relays: ['ws://relay.test'] });
+    expect(await publish(fromFriend, real)).toEqual({ ok: true, message: '' });
+    const page = await welcomes(relay, victim);
+    const ids = page.welcomes.map((e) => e.id);
+    expect(ids).toEqual([...fromStrangers.slice(0, 3).map((w) => w.id), real.id, ...fromStrangers.slice(3).map((w) => w.id)]);
+    expect(page.has_more).toBe(false);
+    for (const c of [strangerA, strangerB, fromFriend]) c.close();
+  });
+});
+
+describe('issue 14 item 5: entries filed before the time-ordered queue stay listed', () => {
+  it('queues them once at start', async () => {
+    const [alice, bob] = [identity(), identity()];
+    let relay = await startGatewayRelay([alice, bob], {});
+    try {
+      // An entry as the previous version filed it (keyed by id only), for an event already stored.
+      const wrap = wrapWelcome(alice, bob.pk, new Uint8Array(200), { keyPackageEventId: 'f'.repeat(64), relays: ['ws://relay.test'] });
+      const { storage } = relay.server;
+      expect(await storage.events.saveBatch([{ event: wrap }])).toEqual([{ status: 'saved' }]);
+      const at = now();
+      const old = { id: wrap.id, kind: 1059, createdAt: wrap.created_at, receivedAt: at, expiresAt: at + 3600 };
+      await storage.kv.put(COLLECTIONS.mailbox, `${bob.pk}:${wrap.id}`, old, { expiresAt: old.expiresAt });
+      await storage.kv.delete(COLLECTIONS.mailboxMeta, 'queue_v1');
+      expect((await welcomes(relay, bob)).welcomes).toEqual([]);
+      relay = await relay.restart();
+      expect((await welcomes(relay, bob)).welcomes.map((e) => e.id)).toEqual([wrap.id]);
+      expect((await restCall(relay, bob, 'POST', `/welcomes/${wrap.id}/ack`, {})).status).toBe(200);
+      expect((await welcomes(relay, bob)).welcomes).toEqual([]);
+    } finally {
+      await relay.stop();
+    }
+  });
 });

@@ -7,7 +7,7 @@ import type { GatewayContext } from '../context.js';
 /**
  * An undelivered gift wrap or Noise DM waiting for its recipient. `sender` is who delivered it (see
  * mailSender); `lane` 1 when that sender was past its cap; `queueKey` its key in the time-ordered queue.
- * Entries filed before the queue existed have neither and are not listed.
+ * Entries filed before the queue existed get a queue key from queueOlderMail.
  */
 export type MailboxEntry = {
   id: string;
@@ -31,6 +31,7 @@ const queuePrefix = (recipient: string, kind: number): string => `${recipient}:$
 const expiryKey = expiryIndexKey;
 /** Documents outlive their entry's expiry by a day, so the purge still finds every index of it. */
 const GRACE = 86400;
+const QUEUE_MARK = 'queue_v1';
 
 /**
  * Who delivered an event, as the mailbox caps it: the connection's first authenticated pubkey
@@ -107,6 +108,26 @@ export async function mailboxPage(ctx: GatewayContext, recipient: string, kind: 
   const entries = page.map((e) => e.value).filter((e) => e.expiresAt > now);
   const last = page[page.length - 1];
   return found.length > limit && last ? { entries, next: last.key.slice(prefix.length) } : { entries };
+}
+
+/**
+ * Queues, once per database, the entries filed before the queue existed (lane 0, in the second
+ * they were received), so they stay listed. Returns how many it queued.
+ */
+export async function queueOlderMail(ctx: GatewayContext): Promise<number> {
+  if (await ctx.kv.get(COLLECTIONS.mailboxMeta, QUEUE_MARK)) return 0;
+  let queued = 0;
+  for (const { key, value } of await ctx.kv.list<MailboxEntry>(COLLECTIONS.mailbox)) {
+    if (value.queueKey !== undefined) continue;
+    const recipient = key.slice(0, key.indexOf(':'));
+    const received = String(value.receivedAt * 1000).padStart(15, '0');
+    const entry: MailboxEntry = { ...value, lane: 0, queueKey: `${queuePrefix(recipient, value.kind)}0:${received}:${value.id}` };
+    await ctx.kv.put(COLLECTIONS.mailboxQueue, entry.queueKey as string, entry, { expiresAt: value.expiresAt + GRACE });
+    await ctx.kv.put(COLLECTIONS.mailbox, key, entry, { expiresAt: value.expiresAt + GRACE });
+    queued += 1;
+  }
+  await ctx.kv.put(COLLECTIONS.mailboxMeta, QUEUE_MARK, { at: ctx.now() });
+  return queued;
 }
 
 /** Takes one entry out of every index (the event stays until archive retention). */
