@@ -56,11 +56,14 @@ export class PreauthGuard {
   /** Checks a frame of `size` bytes from `session` before it is parsed. */
   admitFrame(session: SessionContext, size: number, nowMs = Date.now()): FrameAdmission {
     if (this.isTrusted(session)) return { ok: true };
+    // Every byte received counts, refused frames too: they cost the event loop as much.
+    if (!this.bytes.take(session.ip, nowMs, size)) {
+      return { ok: false, close: true, reason: reason('rate-limited', 'too much data from this address before authentication') };
+    }
     if (size > this.maxUntrustedFrameBytes) {
       return { ok: false, close: false, reason: reason('invalid', `message is larger than ${this.maxUntrustedFrameBytes} bytes before authentication`) };
     }
-    if (this.bytes.take(session.ip, nowMs, size)) return { ok: true };
-    return { ok: false, close: true, reason: reason('rate-limited', 'too much data from this address before authentication') };
+    return { ok: true };
   }
 
   /**

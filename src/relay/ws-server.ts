@@ -87,13 +87,12 @@ export function createWsServer(ctx: RelayContext, sessions: SessionRegistry, opt
     ws.on('message', (data: RawData, isBinary: boolean) => {
       timeouts.touch();
       const size = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : (data as Buffer).byteLength;
+      // Before AUTH every frame counts against the IP's byte budget, oversized and binary ones too.
+      const admitted = ctx.preauth.admitFrame(session, size);
+      if (!admitted.ok && admitted.close) return void session.close(1008, formatReason(admitted.reason));
       if (isBinary) return void session.send(noticeFrame('invalid: binary frames are not supported'));
       if (size > maxBytes) return void session.send(noticeFrame(`invalid: message is larger than ${maxBytes} bytes`));
-      const admitted = ctx.preauth.admitFrame(session, size);
-      if (!admitted.ok) {
-        if (admitted.close) return void session.close(1008, formatReason(admitted.reason));
-        return void session.send(noticeFrame(formatReason(admitted.reason)));
-      }
+      if (!admitted.ok) return void session.send(noticeFrame(formatReason(admitted.reason)));
       dispatchFrame(ctx, session, data.toString());
     });
     ws.on('error', () => {
