@@ -1,4 +1,4 @@
-// js-yaml ships no types; it is installed with eslint (@eslint/eslintrc), and the ops tests only parse with it.
+// js-yaml ships no types (a devDependency: the ops tests parse the alert rules with it).
 declare module 'js-yaml' {
   const jsYaml: { load(text: string): unknown };
   export default jsYaml;
