@@ -83,7 +83,7 @@ describe('NIP-98 token reuse', () => {
 
     const welcomes = '/api/v1/mls/welcomes';
     const list = await getToken(`${PUBLIC_HTTP.replace(/\/$/, '')}${welcomes}`, 'GET', (e) => finalizeEvent(e, member.sk), true);
-    expect((await rest('GET', welcomes, list, '10.0.0.3')).json).toEqual({ welcomes: [] });
+    expect((await rest('GET', welcomes, list, '10.0.0.3')).json).toEqual({ welcomes: [], has_more: false });
     expect((await rest('GET', welcomes, list, '10.0.0.3')).status).toBe(200);
 
     const ackPath = `/api/v1/mls/welcomes/${'a'.repeat(64)}/ack`;
