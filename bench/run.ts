@@ -8,6 +8,7 @@ import { runConnections } from './connections.js';
 import { runQueries } from './queries.js';
 import { runFirestore } from './firestore.js';
 import { runPreauthFlood } from './preauth-flood.js';
+import { runHostileQueries } from './hostile-queries.js';
 import { signerName } from './lib/sign.js';
 import { machineLoad, printTable, type Row } from './lib/stats.js';
 
@@ -21,6 +22,7 @@ const BENCHES: Record<string, Bench> = {
   connections: { run: runConnections, defaultSize: 10_000, what: 'connections (idle connections)' },
   firestore: { run: runFirestore, defaultSize: 1_000, what: 'firestore emulator: ingest and queries (events)' },
   'preauth-flood': { run: runPreauthFlood, defaultSize: 10, what: 'hostile pre-auth frames (seconds)' },
+  'hostile-queries': { run: (n) => runHostileQueries(n), defaultSize: 300_000, what: 'expensive REQs beside a bystander (events in the store)' },
 };
 
 async function main(): Promise<void> {

@@ -79,6 +79,16 @@ export const coreSchema: Section = {
       min: 1,
     }),
     max_subid_length: int(64, 'Characters of a subscription id.', { min: 1, max: 1024 }),
+    query_max_rows_examined: int(
+      200000,
+      'Stored rows (index entries and events) one REQ or COUNT may examine on SQLite, all its filters together; past it: CLOSED "error: query too expensive".',
+      { min: 1000 },
+    ),
+    query_max_ms: int(
+      50,
+      'Milliseconds of synchronous store work one REQ or COUNT may spend on SQLite (the event loop is blocked meanwhile); past it: CLOSED "error: query too expensive".',
+      { min: 1 },
+    ),
     max_count: int(10000, 'COUNT examines at most this many events; a larger count is answered as this number with `approximate: true` (NIP-45).', {
       min: 1,
     }),

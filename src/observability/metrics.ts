@@ -54,7 +54,7 @@ export function createMetrics(): RelayMetrics {
     }),
     storeOps: new Counter({
       name: 'nostr_relay_store_operations_total',
-      help: 'Event store operations (save_batch, query, count) by outcome: ok or error',
+      help: 'Event store operations (save_batch, query, count) by outcome: ok, error, or too_expensive (a REQ/COUNT past its query budget)',
       labelNames: ['op', 'outcome'],
       registers,
     }),

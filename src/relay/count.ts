@@ -3,7 +3,8 @@ import { closedFrame, countFrame } from '../nostr/frames.js';
 import { reason } from '../nostr/reasons.js';
 import type { RelayContext } from './context.js';
 import { openRequest } from './filters.js';
-import { readFilterGated } from './gated-read.js';
+import { QueryTooExpensiveError } from '../storage/types.js';
+import { queryBudget, readFilterGated } from './gated-read.js';
 import type { Session } from './session.js';
 
 /**
@@ -15,11 +16,12 @@ import type { Session } from './session.js';
  */
 async function countReadable(ctx: RelayContext, session: Session, filters: Filter[], max: number) {
   const share = Math.max(1, Math.floor(max / filters.length));
-  const budget = { left: 2 * max };
+  const scan = { left: 2 * max };
+  const budget = queryBudget(ctx.config);
   const seen = new Set<string>();
   let approximate = false;
   for (const filter of filters) {
-    const readable = await readFilterGated(ctx, session, filter, share, { budget });
+    const readable = await readFilterGated(ctx, session, filter, share, { scan, budget });
     for (const ev of readable) seen.add(ev.id);
     if (readable.length >= share) approximate = true;
   }
@@ -48,12 +50,17 @@ export async function handleCount(ctx: RelayContext, session: Session, subId: un
     } else if (ctx.gate.mayGate(filters)) {
       ({ n, approximate } = await countReadable(ctx, session, filters, max));
     } else {
-      n = await ctx.store.count(filters, { max });
+      n = await ctx.store.count(filters, { max, budget: queryBudget(ctx.config) });
       approximate = n >= max;
     }
     session.send(countFrame(id, n, approximate));
     ctx.metrics.storeOps.inc({ op: 'count', outcome: 'ok' });
   } catch (err) {
+    if (err instanceof QueryTooExpensiveError) {
+      ctx.metrics.storeOps.inc({ op: 'count', outcome: 'too_expensive' });
+      session.send(closedFrame(id, err.reason));
+      return;
+    }
     ctx.metrics.storeOps.inc({ op: 'count', outcome: 'error' });
     ctx.logger.error({ connId: session.connId, err: (err as Error).message }, 'count failed');
     session.send(closedFrame(id, reason('error', 'could not count, try again')));

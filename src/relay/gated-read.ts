@@ -9,7 +9,8 @@
  */
 import { compareNewestFirst, type NostrEvent } from '../nostr/event.js';
 import type { Filter } from '../nostr/filter.js';
-import type { EventStore } from '../storage/types.js';
+import type { RelayConfig } from '../config/types.js';
+import type { EventStore, QueryBudget, QueryOptions } from '../storage/types.js';
 import type { SessionContext } from './hooks.js';
 import type { CombinedReadGate } from './read-gate.js';
 
@@ -19,8 +20,17 @@ export type GatedReader = { store: Pick<EventStore, 'query'>; gate: CombinedRead
 /** Stored events a request may still look at, shared by its filters (the bound on a gated request's work). */
 export type ScanBudget = { left: number };
 
-/** Options of a gated read. */
-export type GatedReadOptions = { signal?: AbortSignal; budget: ScanBudget };
+/** Options of a gated read: the scan budget of gated filters, and the store's query budget (QueryOptions). */
+export type GatedReadOptions = { signal?: AbortSignal; scan: ScanBudget; budget?: QueryBudget };
+
+function storeOptions(opts: GatedReadOptions): QueryOptions {
+  return { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.budget ? { budget: opts.budget } : {}) };
+}
+
+/** A fresh query budget for one REQ or COUNT, from `limits.query_max_rows_examined` and `limits.query_max_ms`. */
+export function queryBudget(config: Pick<RelayConfig, 'limits'>): QueryBudget {
+  return { rowsLeft: config.limits.query_max_rows_examined, msLeft: config.limits.query_max_ms };
+}
 
 /** Smallest page read for a gated filter, so a small `limit` does not cost many round trips. */
 const MIN_PAGE = 50;
@@ -38,15 +48,15 @@ export async function readFilterGated(
   opts: GatedReadOptions,
 ): Promise<NostrEvent[]> {
   if (want <= 0) return [];
-  if (!reader.gate.mayGate([filter])) return reader.store.query([{ ...filter, limit: want }], opts);
+  if (!reader.gate.mayGate([filter])) return reader.store.query([{ ...filter, limit: want }], storeOptions(opts));
   const out: NostrEvent[] = [];
   const seen = new Set<string>();
   let until = filter.until;
   let pageSize = Math.max(want, MIN_PAGE);
   for (;;) {
-    const limit = Math.max(1, Math.min(pageSize, opts.budget.left));
-    const page = await reader.store.query([{ ...filter, ...(until === undefined ? {} : { until }), limit }], opts);
-    opts.budget.left -= page.length;
+    const limit = Math.max(1, Math.min(pageSize, opts.scan.left));
+    const page = await reader.store.query([{ ...filter, ...(until === undefined ? {} : { until }), limit }], storeOptions(opts));
+    opts.scan.left -= page.length;
     let fresh = 0;
     for (const ev of page) {
       if (seen.has(ev.id)) continue;
@@ -55,7 +65,7 @@ export async function readFilterGated(
       if (reader.gate.canRead(session, ev)) out.push(ev);
     }
     const oldest = page[page.length - 1];
-    if (out.length >= want || page.length < limit || opts.budget.left <= 0 || opts.signal?.aborted || !oldest) break;
+    if (out.length >= want || page.length < limit || opts.scan.left <= 0 || opts.signal?.aborted || !oldest) break;
     if (fresh === 0 || page[0]?.created_at === oldest.created_at) pageSize *= 2;
     until = oldest.created_at;
   }
@@ -76,7 +86,7 @@ export async function readGated(
   const gated = filters.filter((f) => reader.gate.mayGate([f]));
   const plain = filters.filter((f) => !reader.gate.mayGate([f]));
   // Filters no gate concerns keep the store's one multi-filter query.
-  if (plain.length > 0) for (const ev of await reader.store.query(plain, opts)) byId.set(ev.id, ev);
+  if (plain.length > 0) for (const ev of await reader.store.query(plain, storeOptions(opts))) byId.set(ev.id, ev);
   for (const f of gated) {
     if (opts.signal?.aborted) break;
     for (const ev of await readFilterGated(reader, session, f, f.limit ?? opts.defaultLimit, opts)) byId.set(ev.id, ev);

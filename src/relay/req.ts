@@ -3,7 +3,8 @@ import { closedFrame, eoseFrame, eventFrame, noticeFrame, serializeEvent } from 
 import { reason } from '../nostr/reasons.js';
 import type { RelayContext } from './context.js';
 import { openRequest } from './filters.js';
-import { readGated } from './gated-read.js';
+import { QueryTooExpensiveError } from '../storage/types.js';
+import { queryBudget, readGated } from './gated-read.js';
 import type { Session } from './session.js';
 
 /** Closes a subscription of the session (CLOSE, replacement, or a relay decision). */
@@ -42,14 +43,21 @@ export async function handleReq(ctx: RelayContext, session: Session, subId: unkn
     let events;
     try {
       // The gate before each filter's limit; gated filters look at no more than max(max_count, max_request_events) stored events.
-      const budget = { left: Math.max(ctx.config.limits.max_count, ctx.config.limits.max_request_events) };
-      events = await readGated(ctx, session, queryable, { signal: sub.abort.signal, budget, defaultLimit: ctx.config.limits.default_limit });
+      const scan = { left: Math.max(ctx.config.limits.max_count, ctx.config.limits.max_request_events) };
+      const budget = queryBudget(ctx.config);
+      events = await readGated(ctx, session, queryable, { signal: sub.abort.signal, scan, budget, defaultLimit: ctx.config.limits.default_limit });
     } catch (err) {
       end();
       if (sub.abort.signal.aborted) return;
+      removeSubscription(ctx, session, id);
+      if (err instanceof QueryTooExpensiveError) {
+        // The client's filters, not the store, are at fault: no error log, not a store error.
+        ctx.metrics.storeOps.inc({ op: 'query', outcome: 'too_expensive' });
+        session.send(closedFrame(id, err.reason));
+        return;
+      }
       ctx.metrics.storeOps.inc({ op: 'query', outcome: 'error' });
       ctx.logger.error({ connId: session.connId, err: (err as Error).message }, 'query failed');
-      removeSubscription(ctx, session, id);
       session.send(closedFrame(id, reason('error', 'could not run the query, try again')));
       return;
     }

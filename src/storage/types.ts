@@ -1,5 +1,6 @@
 import type { NostrEvent, VerifiedEvent } from '../nostr/event.js';
 import type { Filter } from '../nostr/filter.js';
+import { RelayError } from '../nostr/reasons.js';
 
 /**
  * What saving one event did.
@@ -32,7 +33,25 @@ export type QueryOptions = {
   signal?: AbortSignal;
   /** Unix seconds used to hide NIP-40 expired events; defaults to now. */
   now?: number;
+  /**
+   * What one request may still spend, shared by all its store calls and decremented by them: stored
+   * rows (index entries and events) examined, and milliseconds of synchronous store work. Past
+   * either the call throws QueryTooExpensiveError. A backend whose reads do not block the event
+   * loop (Firestore) may ignore it. Default: unlimited.
+   */
+  budget?: QueryBudget;
 };
+
+/** A request's query budget (see QueryOptions.budget). */
+export type QueryBudget = { rowsLeft: number; msLeft: number };
+
+/** A query that went past its budget; answered `CLOSED error: query too expensive`. */
+export class QueryTooExpensiveError extends RelayError {
+  constructor() {
+    super('error', 'query too expensive: narrow the filters (fewer values, kinds, a since/until window)');
+    this.name = 'QueryTooExpensiveError';
+  }
+}
 
 /**
  * The event store port. Both backends implement the same NIP semantics, checked by one

@@ -1,13 +1,15 @@
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Filter } from '../../src/nostr/filter.js';
-import { buildCountQuery, buildPageQuery } from '../../src/storage/sqlite/query-builder.js';
+import { buildCountQuery, buildPageQuery, EXAMINE_FUNCTION } from '../../src/storage/sqlite/query-builder.js';
 import { applySchema } from '../../src/storage/sqlite/schema.js';
 
 const A = 'a'.repeat(64);
 const B = 'b'.repeat(64);
 const db = new Database(':memory:');
 applySchema(db, { synchronous: 'NORMAL' });
+// The store's budget function (event-store.ts); here it only has to exist: the plans must not change with it.
+db.function(EXAMINE_FUNCTION, { deterministic: false }, () => 1);
 afterAll(() => db.close());
 
 /** The EXPLAIN QUERY PLAN lines of the page query the store would run for `filter`. */

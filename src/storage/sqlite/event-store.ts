@@ -1,10 +1,10 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { NostrEvent } from '../../nostr/event.js';
 import type { Filter } from '../../nostr/filter.js';
-import type { EventStore, QueryOptions, SaveResult } from '../types.js';
+import { QueryTooExpensiveError, type EventStore, type QueryBudget, type QueryOptions, type SaveResult } from '../types.js';
 import { toStorageError } from './errors.js';
 import type { GroupCommit } from './group-commit.js';
-import { buildCountQuery, buildPageQuery, type PageCursor, type PageRow } from './query-builder.js';
+import { buildCountQuery, buildPageQuery, EXAMINE_FUNCTION, type PageCursor, type PageRow } from './query-builder.js';
 import { SqliteBatchSaver, type SaveItem } from './save-batch.js';
 
 /** Rows read per statement run; between pages the store yields to the event loop and checks the abort signal. */
@@ -29,8 +29,13 @@ function nextTick(): Promise<void> {
 }
 
 /** The EventStore port on better-sqlite3. Construct it through openSqliteStorage. */
+type StatementBudget = { rowsLeft: number; deadline: number; calls: number; exceeded: boolean };
+const UNLIMITED: StatementBudget = Object.freeze({ rowsLeft: Infinity, deadline: Infinity, calls: 0, exceeded: false }) as StatementBudget;
+
 export class SqliteEventStore implements EventStore {
   private readonly saver: SqliteBatchSaver;
+  /** The budget of the statement running now (better-sqlite3 runs one at a time); UNLIMITED otherwise. */
+  private current: StatementBudget = UNLIMITED;
   private readonly statements = new Map<string, Statement>();
   private readonly hasStmt: Statement;
   private readonly removeTx: (ids: string[]) => number;
@@ -44,6 +49,7 @@ export class SqliteEventStore implements EventStore {
     private readonly writes: GroupCommit,
   ) {
     this.saver = new SqliteBatchSaver(db);
+    db.function(EXAMINE_FUNCTION, { deterministic: false }, () => this.examine());
     this.hasStmt = db.prepare('SELECT 1 FROM events WHERE id = ?').pluck();
     const seqById = db.prepare('SELECT seq FROM events WHERE id = ?').pluck();
     const deleteTags = db.prepare('DELETE FROM tags WHERE eid = ?');
@@ -90,9 +96,11 @@ export class SqliteEventStore implements EventStore {
   async query(filters: Filter[], opts: QueryOptions = {}): Promise<NostrEvent[]> {
     const now = opts.now ?? unixNow();
     const byId = new Map<string, PageRow>();
-    for (const filter of filters) {
+    for (const [i, filter] of filters.entries()) {
       opts.signal?.throwIfAborted();
-      for await (const page of this.pages(filter, now, opts.signal)) for (const row of page) byId.set(row.id, row);
+      // Let other connections' frames run between filters, as between pages.
+      if (i > 0) await nextTick();
+      for await (const page of this.pages(filter, now, opts)) for (const row of page) byId.set(row.id, row);
     }
     opts.signal?.throwIfAborted();
     const rows = [...byId.values()].sort(newestFirst);
@@ -100,14 +108,15 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** The rows of one filter, newest first, its limit applied, in pages of at most PAGE_SIZE rows. */
-  private async *pages(filter: Filter, now: number, signal: AbortSignal | undefined): AsyncGenerator<PageRow[]> {
+  private async *pages(filter: Filter, now: number, opts: QueryOptions): AsyncGenerator<PageRow[]> {
+    const signal = opts.signal;
     let remaining = filter.limit ?? Number.POSITIVE_INFINITY;
     let cursor: PageCursor | undefined;
     while (remaining > 0) {
       const pageSize = Math.min(remaining, PAGE_SIZE);
       const built = buildPageQuery(filter, { now, pageSize, cursor });
       if (!built) return;
-      const rows = this.run(built.sql, built.params) as PageRow[];
+      const rows = this.budgeted(opts.budget, () => this.run(built.sql, built.params)) as PageRow[];
       yield rows;
       const last = rows[rows.length - 1];
       if (rows.length < pageSize || !last) return;
@@ -123,7 +132,7 @@ export class SqliteEventStore implements EventStore {
     opts.signal?.throwIfAborted();
     const built = buildCountQuery(filters, opts.now ?? unixNow(), opts.max);
     if (!built) return 0;
-    const row = this.guard(() => this.prepared(built.sql).get(...built.params)) as { n: number };
+    const row = this.budgeted(opts.budget, () => this.guard(() => this.prepared(built.sql).get(...built.params))) as { n: number };
     return row.n;
   }
 
@@ -158,6 +167,41 @@ export class SqliteEventStore implements EventStore {
   /** Closes the database shared with the kv store (the whole Storage). */
   async close(): Promise<void> {
     await this.closeDb();
+  }
+
+  /**
+   * Runs one statement within `budget`: relay_examine() (in every query's WHERE, query-builder.ts)
+   * counts the rows the plan visits and throws past the rows or the time left, which aborts the
+   * statement. What the statement spent is taken from the budget.
+   */
+  private budgeted<T>(budget: QueryBudget | undefined, fn: () => T): T {
+    if (!budget) return fn();
+    if (budget.rowsLeft <= 0 || budget.msLeft <= 0) throw new QueryTooExpensiveError();
+    const started = performance.now();
+    this.current = { rowsLeft: budget.rowsLeft, deadline: started + budget.msLeft, calls: 0, exceeded: false };
+    try {
+      return fn();
+    } catch (err) {
+      if (this.current.exceeded) throw new QueryTooExpensiveError();
+      throw err;
+    } finally {
+      budget.rowsLeft = this.current.rowsLeft;
+      budget.msLeft -= performance.now() - started;
+      this.current = UNLIMITED;
+    }
+  }
+
+  /** relay_examine(): one visited row; throws (aborting the statement) past the current budget. */
+  private examine(): number {
+    const c = this.current;
+    if (c === UNLIMITED) return 1;
+    c.rowsLeft--;
+    // The clock is read every 256 rows: cheap, and fine-grained enough for a budget of milliseconds.
+    if (c.rowsLeft < 0 || ((++c.calls & 255) === 0 && performance.now() > c.deadline)) {
+      c.exceeded = true;
+      throw new Error('query budget exceeded');
+    }
+    return 1;
   }
 
   private run(sql: string, params: (string | number)[]): unknown[] {

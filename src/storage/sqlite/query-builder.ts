@@ -11,6 +11,13 @@ export type PageRow = { id: string; created_at: number; raw: string };
 
 type Parts = { from: string; at: string; where: string[]; params: (string | number)[] };
 
+/**
+ * The SQL function the store registers to count every row a query visits and stop it past its
+ * budget (better-sqlite3 has no progress handler). Non-deterministic, so SQLite calls it per row.
+ */
+export const EXAMINE_FUNCTION = 'relay_examine';
+const EXAMINE = `${EXAMINE_FUNCTION}()`;
+
 function placeholders(n: number): string {
   return new Array<string>(n).fill('?').join(', ');
 }
@@ -30,9 +37,10 @@ function drivingLetter(filter: Filter): string | undefined {
 /** The FROM, WHERE and parameters shared by the page and count queries of one filter. */
 function filterParts(filter: Filter, now: number): Parts {
   const driver = drivingLetter(filter);
+  // EXAMINE first, so it runs for every row the plan visits (the store's query budget, event-store.ts).
   const parts: Parts = driver
-    ? { from: 'tags t0 JOIN events e ON e.seq = t0.eid', at: 't0.created_at', where: ['t0.name = ?', 't0.value = ?'], params: [driver] }
-    : { from: 'events e', at: 'e.created_at', where: [], params: [] };
+    ? { from: 'tags t0 JOIN events e ON e.seq = t0.eid', at: 't0.created_at', where: [EXAMINE, 't0.name = ?', 't0.value = ?'], params: [driver] }
+    : { from: 'events e', at: 'e.created_at', where: [EXAMINE], params: [] };
   if (driver) parts.params.push(filter.tags?.[driver]?.[0] as string);
   if (filter.ids) {
     parts.where.push(`e.id IN (${placeholders(filter.ids.length)})`);
@@ -57,7 +65,7 @@ function filterParts(filter: Filter, now: number): Parts {
   // Several letters are ANDed; the values of one letter are ORed (NIP-01).
   for (const [letter, values] of Object.entries(filter.tags ?? {})) {
     if (letter === driver) continue;
-    parts.where.push(`e.seq IN (SELECT eid FROM tags WHERE name = ? AND value IN (${placeholders(values.length)}))`);
+    parts.where.push(`e.seq IN (SELECT eid FROM tags WHERE ${EXAMINE} AND name = ? AND value IN (${placeholders(values.length)}))`);
     parts.params.push(letter, ...values);
   }
   // NIP-40: expired events are invisible even before purgeExpired removes them.

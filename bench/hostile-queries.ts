@@ -1,0 +1,84 @@
+// Benchmark: expensive queries (issue 14, item 7) — on a store of N events (default 300,000), two members send
+// REQs of 20 filters × 200 real group ids (an unused kind, or no kind) back to back while a third member's
+// REQ→EOSE latency is sampled every 50 ms. Prints the bystander's p50/p99/max with and without the hostile load
+// and how the hostile REQs ended (EOSE, or CLOSED "error: query too expensive" past limits.query_max_*).
+import WebSocket from 'ws';
+import { BenchClient } from './lib/client.js';
+import { groupId } from './lib/events.js';
+import { queryReaders, queryStore, QUERY_GROUPS } from './query-store.js';
+import { startRelayProcess } from './lib/relay-process.js';
+import { int, ms, quantile, type Row } from './lib/stats.js';
+
+const PROBE_MS = 50;
+
+async function probe(client: BenchClient, author: string, seconds: number): Promise<number[]> {
+  const latencies: number[] = [];
+  const until = performance.now() + seconds * 1000;
+  let n = 0;
+  while (performance.now() < until) {
+    const sub = `p${n++}`;
+    const t0 = performance.now();
+    await client.req(sub, { kinds: [1], authors: [author], limit: 10 });
+    latencies.push(performance.now() - t0);
+    client.closeSub(sub);
+    await new Promise((r) => setTimeout(r, PROBE_MS));
+  }
+  return latencies;
+}
+
+/** One hostile member: REQ after REQ (each waits for its EOSE or CLOSED), counting how each ended. */
+function hostileLoop(ws: WebSocket, filters: object[], stop: () => boolean, tally: Record<string, number>): Promise<void> {
+  return new Promise((resolve) => {
+    let n = 0;
+    const next = () => {
+      if (stop()) return resolve();
+      ws.send(JSON.stringify(['REQ', `h${n++}`, ...filters]));
+    };
+    ws.on('message', (data) => {
+      const msg = JSON.parse(data.toString()) as unknown[];
+      if (msg[0] === 'EOSE') {
+        tally.eose = (tally.eose ?? 0) + 1;
+        ws.send(JSON.stringify(['CLOSE', msg[1]]));
+        next();
+      } else if (msg[0] === 'CLOSED') {
+        const why = String(msg[2]).split(':')[0] + (String(msg[2]).includes('too expensive') ? ': too expensive' : '');
+        tally[why] = (tally[why] ?? 0) + 1;
+        next();
+      }
+    });
+    next();
+  });
+}
+
+/** `npm run bench -- hostile-queries [events in the store]` (default 300,000; built once and cached). */
+export async function runHostileQueries(n: number, seconds = 10): Promise<Row[]> {
+  const path = await queryStore(n);
+  const readers = queryReaders();
+  const relay = await startRelayProcess({ dbPath: path, config: { auth: { required: true, allowlist: readers.map((r) => r.pubkey) } } });
+  const rows: Row[] = [];
+  try {
+    const bystander = await BenchClient.openAs(relay.url, readers[0]!);
+    const quiet = await probe(bystander, readers[1]!.pubkey, 3);
+    rows.push({ bench: 'hostile-queries', what: `bystander REQ→EOSE without hostile load, p50 / p99 (${int(n)} events)`, result: `${ms(quantile(quiet, 0.5))} / ${ms(quantile(quiet, 0.99))} ms` });
+    const real = Array.from({ length: 200 }, (_, i) => groupId(i % QUERY_GROUPS));
+    const shapes = [
+      Array.from({ length: 20 }, (_, f) => ({ '#h': real, kinds: [40000 + f] })),
+      Array.from({ length: 20 }, (_, f) => ({ '#h': real, until: Math.floor(Date.now() / 1000) - f })),
+    ];
+    const hostile = await Promise.all([readers[2]!, readers[3]!].map((r) => BenchClient.openAs(relay.url, r)));
+    let stopped = false;
+    const tally: Record<string, number> = {};
+    const loops = hostile.map((c, i) => hostileLoop(c.ws, shapes[i]!, () => stopped, tally));
+    const loaded = await probe(bystander, readers[1]!.pubkey, seconds);
+    stopped = true;
+    await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 30_000))]);
+    rows.push(
+      { bench: 'hostile-queries', what: `bystander REQ→EOSE while 2 members send 20×200-value REQs, p50 / p99 / max (${loaded.length} probes)`, result: `${ms(quantile(loaded, 0.5))} / ${ms(quantile(loaded, 0.99))} / ${ms(Math.max(...loaded))} ms`, target: 'p99 < 100 ms' },
+      { bench: 'hostile-queries', what: `hostile REQs in ${seconds} s, by outcome`, result: Object.entries(tally).map(([k, v]) => `${k} ${int(v)}`).join(', ') },
+    );
+    for (const c of [bystander, ...hostile]) c.close();
+    return rows;
+  } finally {
+    await relay.stop();
+  }
+}
