@@ -1,7 +1,7 @@
 // Benchmark: expensive queries (issue 14, item 7) — on a store of N events (default 300,000), two members send
 // REQs of 20 filters × 200 real group ids (an unused kind, or no kind) back to back while a third member's
 // REQ→EOSE latency is sampled every 50 ms. Prints the bystander's p50/p99/max with and without the hostile load
-// and how the hostile REQs ended (EOSE, or CLOSED "error: query too expensive" past limits.query_max_*).
+// and how the hostile REQs ended (EOSE, or CLOSED "error: query too expensive" past limits.query_max_rows_examined / query_statement_max_ms).
 import WebSocket from 'ws';
 import { BenchClient } from './lib/client.js';
 import { groupId } from './lib/events.js';

@@ -84,9 +84,9 @@ export const coreSchema: Section = {
       'Stored rows (index entries and events) one REQ or COUNT may examine on SQLite, all its filters together; past it: CLOSED "error: query too expensive".',
       { min: 1000 },
     ),
-    query_max_ms: int(
-      50,
-      'Milliseconds of synchronous store work one REQ or COUNT may spend on SQLite (the event loop is blocked meanwhile); past it: CLOSED "error: query too expensive".',
+    query_statement_max_ms: int(
+      30,
+      'Milliseconds one SQLite statement of a REQ or COUNT may hold the event loop (the store yields between statements); past it: CLOSED "error: query too expensive".',
       { min: 1 },
     ),
     max_count: int(10000, 'COUNT examines at most this many events; a larger count is answered as this number with `approximate: true` (NIP-45).', {

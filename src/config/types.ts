@@ -30,7 +30,7 @@ export type RelayConfig = {
     readonly max_subid_length: number;
     readonly max_count: number;
     readonly query_max_rows_examined: number;
-    readonly query_max_ms: number;
+    readonly query_statement_max_ms: number;
     readonly created_at_past_seconds: number;
     readonly created_at_future_seconds: number;
     readonly max_buffered_bytes: number;

@@ -27,9 +27,9 @@ function storeOptions(opts: GatedReadOptions): QueryOptions {
   return { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.budget ? { budget: opts.budget } : {}) };
 }
 
-/** A fresh query budget for one REQ or COUNT, from `limits.query_max_rows_examined` and `limits.query_max_ms`. */
+/** A fresh query budget for one REQ or COUNT, from `limits.query_max_rows_examined` and `limits.query_statement_max_ms`. */
 export function queryBudget(config: Pick<RelayConfig, 'limits'>): QueryBudget {
-  return { rowsLeft: config.limits.query_max_rows_examined, msLeft: config.limits.query_max_ms };
+  return { rowsLeft: config.limits.query_max_rows_examined, statementMs: config.limits.query_statement_max_ms };
 }
 
 /** Smallest page read for a gated filter, so a small `limit` does not cost many round trips. */

@@ -34,16 +34,16 @@ export type QueryOptions = {
   /** Unix seconds used to hide NIP-40 expired events; defaults to now. */
   now?: number;
   /**
-   * What one request may still spend, shared by all its store calls and decremented by them: stored
-   * rows (index entries and events) examined, and milliseconds of synchronous store work. Past
-   * either the call throws QueryTooExpensiveError. A backend whose reads do not block the event
-   * loop (Firestore) may ignore it. Default: unlimited.
+   * What one request may spend: stored rows (index entries and events) examined, shared by all its
+   * store calls and decremented by them, and milliseconds one synchronous statement may hold the
+   * event loop. Past either the call throws QueryTooExpensiveError. A backend whose reads do not
+   * block the event loop (Firestore) may ignore it. Default: unlimited.
    */
   budget?: QueryBudget;
 };
 
 /** A request's query budget (see QueryOptions.budget). */
-export type QueryBudget = { rowsLeft: number; msLeft: number };
+export type QueryBudget = { rowsLeft: number; statementMs: number };
 
 /** A query that went past its budget; answered `CLOSED error: query too expensive`. */
 export class QueryTooExpensiveError extends RelayError {

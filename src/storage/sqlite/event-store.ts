@@ -171,14 +171,13 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * Runs one statement within `budget`: relay_examine() (in every query's WHERE, query-builder.ts)
-   * counts the rows the plan visits and throws past the rows or the time left, which aborts the
-   * statement. What the statement spent is taken from the budget.
+   * counts the rows the plan visits and throws past the rows left or the statement's time, which
+   * aborts the statement. The rows it examined are taken from the budget.
    */
   private budgeted<T>(budget: QueryBudget | undefined, fn: () => T): T {
     if (!budget) return fn();
-    if (budget.rowsLeft <= 0 || budget.msLeft <= 0) throw new QueryTooExpensiveError();
-    const started = performance.now();
-    this.current = { rowsLeft: budget.rowsLeft, deadline: started + budget.msLeft, calls: 0, exceeded: false };
+    if (budget.rowsLeft <= 0) throw new QueryTooExpensiveError();
+    this.current = { rowsLeft: budget.rowsLeft, deadline: performance.now() + budget.statementMs, calls: 0, exceeded: false };
     try {
       return fn();
     } catch (err) {
@@ -186,7 +185,6 @@ export class SqliteEventStore implements EventStore {
       throw err;
     } finally {
       budget.rowsLeft = this.current.rowsLeft;
-      budget.msLeft -= performance.now() - started;
       this.current = UNLIMITED;
     }
   }
