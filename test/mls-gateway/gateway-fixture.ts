@@ -151,6 +151,8 @@ export async function gatewayFixture(
     },
     async close() {
       await app.close();
+      // The gateway's timers (roster sync) must stop before the store they read is closed.
+      await gateway.close?.();
       await storage.close();
     },
   };
