@@ -5,7 +5,7 @@ import type { NostrEvent } from '../../nostr/event.js';
 import { ACCEPT, reject, type Decision } from '../../nostr/reasons.js';
 import { deletersOf, RECIPIENT_ADDRESSED_KINDS } from '../../nostr/deletion.js';
 import { authPrefix, rejectIdentity, type MayDelete, type ReadGate, type RejectEvent, type RejectFilter, type RelayHooks, type SessionContext } from '../hooks.js';
-import { isInboxDelivery, limitStrangerDeliveries, narrowOutsiderFilters, narrowToKinds } from './outsiders.js';
+import { hasAllowedIdentity, isInboxDelivery, limitStrangerDeliveries, narrowOutsiderFilters, narrowToKinds } from './outsiders.js';
 import { limitEvents, limitFilters } from './rate-limits.js';
 
 /** Kinds only their `p`-tagged recipients may read: gift wraps (1059), Noise DMs (446), KeyPackage requests (447). */
@@ -30,7 +30,7 @@ const ACTION_NOUNS: Record<GatedAction, string> = { publish: 'Publishing', read:
  * otherwise `auth-required:` before any AUTH, `restricted:` after one (accepted or refused: authPrefix).
  */
 export function connectionAllowed(access: Pick<AccessControl, 'isAllowed'>, ctx: SessionContext, action: GatedAction): Decision {
-  for (const pk of ctx.authed) if (access.isAllowed(pk)) return ACCEPT;
+  if (hasAllowedIdentity(access, ctx)) return ACCEPT;
   if (authPrefix(ctx) === 'auth-required') return reject('auth-required', `${ACTION_NOUNS[action]} requires authentication`);
   return reject('restricted', `this pubkey is not allowed to ${action} on this relay`);
 }

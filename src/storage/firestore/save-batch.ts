@@ -1,6 +1,6 @@
 import type { CollectionReference, DocumentReference, Transaction } from '@google-cloud/firestore';
 import { firstTagValue, type VerifiedEvent } from '../../nostr/event.js';
-import { deletersOf } from '../../nostr/deletion.js';
+import { deletersOf, mayDeleteStored } from '../../nostr/deletion.js';
 import { DELETION_KIND, kindClass } from '../../nostr/kinds.js';
 import type { DeletionRequest, SaveResult, SaveStatus } from '../../storage/types.js';
 import { toEventDoc, type TombstoneDoc } from './event-doc.js';
@@ -31,12 +31,6 @@ function docState(data: Record<string, unknown> | undefined): DocState {
   if (Array.isArray(data.deleted_by)) return { type: 'tomb', deletedBy: data.deleted_by as string[] };
   const recipients = ((data.tag_keys as string[] | undefined) ?? []).filter((k) => k.startsWith('p:')).map((k) => k.slice(2));
   return { type: 'event', kind: data.kind as number, pubkey: data.pubkey as string, d: (data.d as string) ?? '', recipients };
-}
-
-/** May `deleter` delete this stored event? Never a deletion (NIP-09); else deletersOf the stored copy. */
-function mayDeleteStored(deleter: string, state: Extract<DocState, { type: 'event' }>): boolean {
-  if (state.kind === DELETION_KIND) return false;
-  return deletersOf({ pubkey: state.pubkey, kind: state.kind, tags: state.recipients.map((p) => ['p', p]) }).includes(deleter);
 }
 
 function coordOf(kind: number, pubkey: string, d: string): string | undefined {
@@ -143,7 +137,7 @@ class BatchView {
       const state = this.events.get(id) ?? { type: 'missing' };
       // Decided here, inside the transaction, on the stored copy: the target may have been stored
       // after the relay planned the deletion. Someone else's event stays, without a tombstone.
-      if (state.type === 'event' && !mayDeleteStored(deleter, state)) continue;
+      if (state.type === 'event' && !mayDeleteStored(deleter, { ...state, tags: state.recipients.map((p) => ['p', p]) })) continue;
       if (state.type === 'event') {
         const coordId = coordOf(state.kind, state.pubkey, state.d);
         const c = coordId ? this.coords.get(coordId) : undefined;

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { deletersOf, RECIPIENT_ADDRESSED_KINDS } from '../../nostr/deletion.js';
+import { deletersOf, mayDeleteStored, RECIPIENT_ADDRESSED_KINDS } from '../../nostr/deletion.js';
 import type { VerifiedEvent } from '../../nostr/event.js';
 import { DELETION_KIND } from '../../nostr/kinds.js';
 import type { DeletionRequest, SaveResult, SaveStatus } from '../types.js';
@@ -12,13 +12,10 @@ export type SaveItem = { event: VerifiedEvent; deletion?: DeletionRequest };
 type CoordRow = { seq: number; id: string; created_at: number };
 type TargetRow = { seq: number; pubkey: string; kind: number; raw: string };
 
-/** May `deleter` delete this stored event? Never a deletion (NIP-09); else deletersOf the stored copy. */
-function mayDeleteStored(deleter: string, target: TargetRow): boolean {
-  if (target.kind === DELETION_KIND) return false;
-  if (target.pubkey === deleter) return true;
-  if (!RECIPIENT_ADDRESSED_KINDS.includes(target.kind)) return false;
-  const { tags } = JSON.parse(target.raw) as { tags: string[][] };
-  return deletersOf({ pubkey: target.pubkey, kind: target.kind, tags }).includes(deleter);
+/** A stored event as mayDeleteStored needs it; the tags are parsed only for kinds whose recipients may delete. */
+function storedTarget(row: TargetRow): { pubkey: string; kind: number; tags: string[][] } {
+  const tags = RECIPIENT_ADDRESSED_KINDS.includes(row.kind) ? (JSON.parse(row.raw) as { tags: string[][] }).tags : [];
+  return { pubkey: row.pubkey, kind: row.kind, tags };
 }
 
 /**
@@ -125,7 +122,7 @@ export class SqliteBatchSaver {
     for (const id of req.ids) {
       const target = this.st.targetById.get(id) as TargetRow | undefined;
       if (target) {
-        if (!mayDeleteStored(ev.pubkey, target)) continue; // someone else's event: untouched, no tombstone
+        if (!mayDeleteStored(ev.pubkey, storedTarget(target))) continue; // someone else's event: untouched, no tombstone
         this.deleteSeq(target.seq);
       }
       this.st.insertTomb.run(id, ev.pubkey);
