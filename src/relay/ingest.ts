@@ -7,7 +7,6 @@ import type { SaveResult } from '../storage/types.js';
 import type { RelayContext } from './context.js';
 import { planDeletion } from './deletion.js';
 import type { SessionContext } from './hooks.js';
-import { hasAllowedIdentity } from './policies/outsiders.js';
 import type { Session } from './session.js';
 
 /** What happened to one EVENT: accepted or not, and the reason sent with OK. */
@@ -36,8 +35,7 @@ const SUPERSEDED_MESSAGE = 'a newer version of this replaceable or addressable e
  * to others a stored event looks like one they could not have known (issue 14, item 3).
  */
 function mayRead(ctx: RelayContext, session: SessionContext, ev: NostrEvent): boolean {
-  const { auth } = ctx.config;
-  if (auth.required && !hasAllowedIdentity(ctx.access, session) && !auth.public_read_kinds.includes(ev.kind)) return false;
+  if (!ctx.preauth.isTrusted(session) && !ctx.config.auth.public_read_kinds.includes(ev.kind)) return false;
   return ctx.gate.canRead(session, ev);
 }
 
@@ -75,30 +73,36 @@ export async function checkEvent(ctx: RelayContext, session: SessionContext, raw
   const shapeProblem = checkEventShape(raw);
   if (shapeProblem) return { done: { accepted: false, why: reason('invalid', shapeProblem) } };
   const ev = raw as NostrEvent;
-  // The id is recomputed before it is looked up: a forged event carrying a stored id must not learn
-  // that the id is stored (issue 14, item 3). A hash, ~100x cheaper than the signature check.
-  if (computeEventId(ev) !== ev.id) {
-    ctx.metrics.invalidSignatures.inc();
-    return { done: { accepted: false, why: reason('invalid', 'event id does not match its content') } };
-  }
+  const trusted = ctx.preauth.isTrusted(session);
+  // Before AUTH the id is checked first, so a forged event gets the same answer whether or not its
+  // id is stored (issue 14, item 3); a trusted connection's ids are checked by the verifier, off the
+  // event loop, and recomputed here only where the answer depends on them.
+  if (!trusted && computeEventId(ev) !== ev.id) return forged(ctx, 'event id does not match its content');
   // Refused for auth whatever its signature: no signature work for it (issue 14, item 8).
   const unverified = ctx.preauth.refuseUnverified(session, ev);
   if (unverified) return { done: { accepted: false, why: unverified } };
   try {
-    // Skip verifying what is already stored (the stored copy was verified, and the id commits to the
-    // content) — but only for a connection that may read it; others take the normal path.
-    if (kindClass(ev.kind) !== 'ephemeral' && mayRead(ctx, session, ev) && (await ctx.store.has(ev.id))) return { done: DUPLICATE };
+    // Skip verifying what is already stored (the stored copy was verified) — only for a connection
+    // that may read it, and only when the id really commits to this content: a forged event carrying
+    // a stored id must not learn that the id is stored.
+    if (kindClass(ev.kind) !== 'ephemeral' && mayRead(ctx, session, ev) && (await ctx.store.has(ev.id))) {
+      return computeEventId(ev) === ev.id ? { done: DUPLICATE } : forged(ctx, 'event id does not match its content');
+    }
     // The verifier checks id and signature off the event loop; strangers within their share of it.
     const verify = () => ctx.verify(ev, frame);
-    const valid = ctx.preauth.isTrusted(session) ? await verify() : await ctx.preauth.verifyAsStranger(verify);
-    if (!valid) {
-      ctx.metrics.invalidSignatures.inc();
-      return { done: { accepted: false, why: reason('invalid', 'bad signature') } };
+    if (!(trusted ? await verify() : await ctx.preauth.verifyAsStranger(verify))) {
+      return forged(ctx, computeEventId(ev) !== ev.id ? 'event id does not match its content' : 'bad signature');
     }
   } catch (err) {
     return { done: failureOutcome(ctx, ev.id, err) };
   }
   return { event: markVerified(ev) };
+}
+
+/** A forged event (id or signature): counted, answered `invalid:`. */
+function forged(ctx: RelayContext, why: string): EventCheck {
+  ctx.metrics.invalidSignatures.inc();
+  return { done: { accepted: false, why: reason('invalid', why) } };
 }
 
 /** A thrown RelayError carries its own prefix (e.g. the verifier's queue is full: rate-limited). */
