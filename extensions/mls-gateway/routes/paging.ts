@@ -1,4 +1,4 @@
-import type { NostrEvent } from '../../../src/nostr/event.js';
+import { compareNewestFirst, type NostrEvent } from '../../../src/nostr/event.js';
 import type { Filter } from '../../../src/nostr/filter.js';
 import type { SessionContext } from '../../../src/relay/hooks.js';
 import type { GatewayContext } from '../context.js';
@@ -33,10 +33,6 @@ function atOrBefore(ev: NostrEvent, c: Cursor): boolean {
   return ev.created_at > c.createdAt || (ev.created_at === c.createdAt && ev.id <= c.id);
 }
 
-function newestFirst(a: NostrEvent, b: NostrEvent): number {
-  return b.created_at - a.created_at || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
-
 /**
  * Runs `filters` newest first, from `page.cursor` (else `page.until`) back to `page.since`, one page
  * of `page.limit`, then applies the read gate. Every filter reads `limit + 1` events past the cursor
@@ -65,7 +61,7 @@ export async function queryPage(
   // One query per filter, so a filter that filled its limit is known (more may lie past it).
   const results = await Promise.all(bounded.map((f) => ctx.events.query([f])));
   const full = results.some((r) => r.length >= perFilter);
-  const fetched = [...new Map(results.flat().map((ev) => [ev.id, ev])).values()].sort(newestFirst);
+  const fetched = [...new Map(results.flat().map((ev) => [ev.id, ev])).values()].sort(compareNewestFirst);
   const rest = after ? fetched.filter((ev) => !atOrBefore(ev, after)) : fetched;
   const slice = rest.slice(0, limit);
   const hasMore = rest.length > limit || full;
