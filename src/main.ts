@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { ConfigError } from './config/load.js';
-import { loadRelayConfig } from './cli/load-relay-config.js';
+import { loadRelayConfig } from './load-relay-config.js';
 import { startRelay } from './server.js';
 
 const USAGE = `usage: mls-relay <command>

@@ -13,13 +13,12 @@ import { registerHealthGauge, registerMemoryLimitGauge } from './observability/h
 import type { RelayContext } from './relay/context.js';
 import type { RelayExtension } from './relay/extension.js';
 import { createHooks } from './relay/hooks.js';
-import { LiveFanout } from './relay/live.js';
+import { createRelayCore } from './relay/core/create.js';
 import { registerCorePolicies } from './relay/policies/preset.js';
-import { combineReadGates } from './relay/read-gate.js';
 import { SessionRegistry } from './relay/sessions.js';
 import { createWsServer } from './relay/ws-server.js';
-import { Writer } from './relay/writer.js';
-import { PreauthGuard } from './relay/preauth.js';
+import { startMaintenance } from './runtime/maintenance.js';
+import { gracefulShutdown } from './runtime/shutdown.js';
 import { extensionSchemas, loadExtensions } from './extension-registry.js';
 import { adminAuthenticator, registerAdmin } from './http/admin/index.js';
 import { openStorage } from './storage/open.js';
@@ -32,9 +31,9 @@ import { httpAuthenticator, nip86Plugin } from './http/nip86.js';
 import { HTTP_AUTH_REPLAY_TTL_SECONDS } from './auth/nip98.js';
 import { SharedReplayGuard } from './auth/shared-replay.js';
 import { keepRawJsonBodies } from './http/raw-body.js';
-import { registerAccessPolicies } from './relay/policies/auth.js';
+import { registerAccessPolicies, registerRecipientOnlyKinds } from './relay/policies/auth.js';
 import { createVerifier } from './verify/pool.js';
-import { loadRelayConfig } from './cli/load-relay-config.js';
+import { loadRelayConfig } from './load-relay-config.js';
 import type { Storage } from './storage/types.js';
 
 /** A running relay. */
@@ -100,23 +99,9 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   const hooks = createHooks();
   registerCorePolicies(hooks, config);
   registerAccessPolicies(hooks, { access, config, rateLimited: authCounters.rateLimited });
-  const gate = combineReadGates(hooks.readGates);
-  const live = new LiveFanout(gate, hooks.overwriteResults, (n) => metrics.eventsBroadcast.inc(n));
-  const writer = new Writer(storage.events, { logger, storeOpDuration: metrics.storeOpDuration, storeOps: metrics.storeOps });
-  const ctx: RelayContext = {
-    config,
-    logger,
-    metrics,
-    store: storage.events,
-    writer,
-    hooks,
-    gate,
-    live,
-    verify: (ev, frame) => verifier.verify(ev, frame),
-    access,
-    checkAuthEvent: authEventChecker(config.server.url, config.auth.challenge_ttl_seconds),
-    preauth: new PreauthGuard(config, access),
-  };
+  const core = createRelayCore({ config, logger, metrics, store: storage.events, hooks, verify: (ev, frame) => verifier.verify(ev, frame), access });
+  const { gate, writer } = core.parts;
+  const ctx: RelayContext = { ...core.parts, core, checkAuthEvent: authEventChecker(config.server.url, config.auth.challenge_ttl_seconds) };
   const sessions = new SessionRegistry();
   access.onRevoked((pubkey) => sessions.revoke(ctx, pubkey));
   const httpUrl = relayHttpUrl(config.server.url);
@@ -132,6 +117,10 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     logger,
     metrics: metrics.registry,
     events: storage.events,
+    removeEvents: (ids) => core.remove(ids),
+    reads: core,
+    recipientOnly: (kinds) => registerRecipientOnlyKinds(hooks, kinds, access),
+    labelKinds: (kinds) => metrics.kindLabels.labelKinds(kinds),
     kv: storage.kv,
     relayUrl: config.server.url,
     authenticateHttp,
@@ -170,7 +159,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     metrics: authCounters,
     replay,
     onBanEvent: async (id) => {
-      await storage.events.remove([id]);
+      await core.remove([id]);
     },
   });
   for (const ext of extensions) if (ext.routes) await app.register(ext.routes.plugin, { prefix: ext.routes.prefix });
@@ -190,21 +179,14 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     logger,
   });
 
-  const ws = createWsServer(ctx, sessions, {
-    clientIp: (req) => clientIp(req, config.server.trust_proxy),
-    refuseConnection: (ip) => {
-      const max = config.rate_limits.connections_per_ip;
-      if (max === 0 || sessions.countForIp(ip) < max) return undefined;
-      authCounters.rateLimited.inc({ scope: 'connection' });
-      return 'too many connections from this address';
-    },
-  });
+  const ws = createWsServer(ctx, sessions, { clientIp: (req) => clientIp(req, config.server.trust_proxy) });
   let closing = false;
   app.server.on('upgrade', (req, socket, head) => {
     if (closing) return void socket.destroy();
     ws.handleUpgrade(req, socket, head);
   });
-  const stopRemote = storage.watchRemote?.((ev) => live.broadcast(ev));
+  // Events committed by other instances enter the same live path as this one's commits.
+  const stopRemote = storage.watchRemote?.((ev) => core.deliverRemote(ev));
   // The allowlist in the config file is applied within a second of an edit, without restart.
   const watcher: AllowlistWatcher | undefined = config.file
     ? watchAllowlistFile({
@@ -221,12 +203,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     );
   }
 
-  const maintenance = setInterval(() => {
-    const now = Math.floor(Date.now() / 1000);
-    void storage.events.purgeExpired(now).catch((err: Error) => logger.warn({ err: err.message }, 'purge failed'));
-    for (const ext of extensions) void ext.maintain?.(now).catch((err: Error) => logger.warn({ ext: ext.name, err: err.message }, 'maintenance failed'));
-  }, 60_000);
-  maintenance.unref();
+  const stopMaintenance = startMaintenance(storage.events, extensions, logger);
 
   await app.listen({ host: config.server.host, port: config.server.port });
   const metricsServer = await startMetricsServer(config, metrics.registry);
@@ -246,24 +223,27 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     wsUrl: `ws://${host}:${port}`,
     httpUrl: `http://${host}:${port}`,
     metricsUrl: metricsServer.url,
-    async close() {
-      if (closing) return;
-      closing = true;
-      clearInterval(maintenance);
-      stopAdmin();
-      stopRemote?.();
-      watcher?.close();
-      access.close();
-      const grace = new Promise<void>((r) => setTimeout(r, config.server.shutdown_grace_ms).unref());
+    close: gracefulShutdown({
+      stopIntake: () => {
+        closing = true;
+        stopMaintenance();
+        stopAdmin();
+        stopRemote?.();
+        watcher?.close();
+        access.close();
+      },
       // Finish what clients already sent (their OKs follow the commits), then close frames.
-      await Promise.race([Promise.all([...sessions.all()].map((s) => s.idle())).then(() => writer.flush()), grace]);
-      ws.close(1001, 'relay shutting down');
-      await app.close();
-      await metricsServer.close();
-      for (const ext of extensions) await ext.close?.();
-      await verifier.close();
-      await storage.close();
-      logger.info('relay stopped');
-    },
+      drain: () => Promise.all([...sessions.all()].map((s) => s.idle())).then(() => writer.flush()),
+      graceMs: config.server.shutdown_grace_ms,
+      close: [
+        () => ws.close(1001, 'relay shutting down'),
+        () => app.close(),
+        () => metricsServer.close(),
+        ...extensions.map((ext) => async () => ext.close?.()),
+        () => verifier.close(),
+        () => storage.close(),
+      ],
+      logger,
+    }),
   };
 }

@@ -5,7 +5,7 @@ import pino from 'pino';
 import WebSocket from 'ws';
 import { Relay, useWebSocketImplementation } from 'nostr-tools/relay';
 import { finalizeEvent } from 'nostr-tools/pure';
-import { loadRelayConfig } from '../src/cli/load-relay-config.js';
+import { loadRelayConfig } from '../src/load-relay-config.js';
 import { mergeConfigInput } from '../src/config/load.js';
 import type { RelayConfig } from '../src/config/types.js';
 import { startRelay, type RelayServer } from '../src/server.js';

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { EventStore, KeyValueStore } from '../../src/storage/types.js';
+import type { KeyValueStore } from '../../src/storage/types.js';
+import type { EventReader } from '../../src/relay/extension.js';
 import type { MlsGatewayConfig } from './config.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { RosterCache } from './roster/roster-cache.js';
@@ -10,7 +11,9 @@ export type GatewayContext = {
   cfg: MlsGatewayConfig;
   /** The key-value port, timed into the db duration histogram. */
   kv: KeyValueStore;
-  events: EventStore;
+  /** Stored events, read only: removals go through `removeEvents` (the core's writer). */
+  events: EventReader;
+  removeEvents: (ids: string[]) => Promise<number>;
   metrics: GatewayMetrics;
   logger: Logger;
   rosters: RosterCache;

@@ -10,7 +10,6 @@ import { maintainGateway } from './maintain.js';
 import { createGatewayMetrics } from './metrics.js';
 import { gatewayNip11 } from './nip11.js';
 import { forgetDeletedEvents, keepGatewayState } from './observers.js';
-import { recipientMayDelete } from './policies/delete-policy.js';
 import { rejectInvalidKeyPackages } from './policies/keypackage-policy.js';
 import { rejectMalformedMessages } from './policies/message-shape.js';
 import { rejectAccountKeyGroupMessages, rejectPredecessorKinds } from './policies/profile-policy.js';
@@ -21,6 +20,7 @@ import { RosterCache } from './roster/roster-cache.js';
 import { createMlsRoutes, MLS_API_PREFIX } from './routes/plugin.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { timedKv } from './timed-kv.js';
+import { GATEWAY_KINDS, RECIPIENT_ONLY_GATEWAY_KINDS } from './kinds.js';
 
 /** Options for tests and embedding. */
 export type MlsGatewayOptions = {
@@ -48,7 +48,6 @@ function registerPolicies(hooks: RelayHooks, ctx: GatewayContext, deps: Extensio
   }
   hooks.onEventSaved.push(keepGatewayState(ctx));
   hooks.onEventsDeleted.push(forgetDeletedEvents(ctx));
-  hooks.mayDelete.push(recipientMayDelete);
   if (ctx.cfg.consume_on_fetch) hooks.overwriteResults.push(claimKeyPackagesOnFetch(ctx));
 }
 
@@ -80,6 +79,7 @@ export function createMlsGateway(opts: MlsGatewayOptions = {}): MlsGateway {
         cfg,
         kv,
         events: deps.events,
+        removeEvents: deps.removeEvents,
         metrics,
         logger: deps.logger,
         rosters,
@@ -87,11 +87,14 @@ export function createMlsGateway(opts: MlsGatewayOptions = {}): MlsGateway {
         now,
       };
       registerPolicies(hooks, ctx, deps);
+      // Noise DMs and KeyPackage requests are addressed like gift wraps: only their recipients read or delete them.
+      deps.recipientOnly(RECIPIENT_ONLY_GATEWAY_KINDS);
+      deps.labelKinds([...GATEWAY_KINDS, 10051]);
       const queued = await queueOlderMail(ctx);
       if (queued > 0) deps.logger.info({ queued }, 'mailbox entries filed before the time-ordered queue were queued');
       // So the low-pool gauge means something before the first maintenance pass.
       await updateLowPoolGauge(ctx, now());
-      routeDeps = { ctx, authenticateHttp: deps.authenticateHttp, authenticateAdmin: deps.authenticateAdmin, canRead: deps.canRead };
+      routeDeps = { ctx, authenticateHttp: deps.authenticateHttp, authenticateAdmin: deps.authenticateAdmin, reads: deps.reads };
       deps.logger.info(
         { membership: cfg.membership, profile: cfg.profile, consumeOnFetch: cfg.consume_on_fetch },
         'mls gateway registered',

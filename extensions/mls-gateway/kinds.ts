@@ -31,3 +31,6 @@ export const ARCHIVED_KINDS: readonly number[] = [445, 446, 447, 1059];
 export function isKeyPackageKind(kind: number): boolean {
   return kind === KEYPACKAGE_KIND || kind === KEYPACKAGE_LEGACY_KIND;
 }
+
+/** The gateway's kinds addressed to their `p` recipients (like gift wraps): only those read or delete them. */
+export const RECIPIENT_ONLY_GATEWAY_KINDS: readonly number[] = Object.freeze([NOISE_DM_KIND, KEYPACKAGE_REQUEST_KIND]);

@@ -13,7 +13,7 @@ export async function purgeArchive(ctx: GatewayContext, now: number, batch = 500
   for (let i = 0; i < maxBatches; i += 1) {
     const old = await ctx.events.query([{ kinds: [...ARCHIVED_KINDS], until, limit: batch }], { now });
     if (old.length === 0) break;
-    removed += await ctx.events.remove(old.map((ev) => ev.id));
+    removed += await ctx.removeEvents(old.map((ev) => ev.id));
     if (old.length < batch) break;
   }
   return removed;

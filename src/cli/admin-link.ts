@@ -5,7 +5,7 @@ import { toHexPubkey } from '../config/pubkeys.js';
 import type { RelayConfig } from '../config/types.js';
 import { openStorage } from '../storage/open.js';
 import type { KeyValueStore } from '../storage/types.js';
-import { loadRelayConfig } from './load-relay-config.js';
+import { loadRelayConfig } from '../load-relay-config.js';
 
 const USAGE = 'usage: admin-link [npub|hex] [--minutes N]   (N from 1 to 60, default 10; the pubkey may be omitted when there is one admin)';
 

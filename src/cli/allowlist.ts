@@ -3,7 +3,7 @@ import { nip19 } from 'nostr-tools';
 import { addToAllowlist, removeFromAllowlist } from '../auth/allowlist-toml.js';
 import { ConfigError, configPath } from '../config/load.js';
 import { toHexPubkey } from '../config/pubkeys.js';
-import { loadRelayConfig } from './load-relay-config.js';
+import { loadRelayConfig } from '../load-relay-config.js';
 
 /** Options of runAllowlistCommand. */
 export type AllowlistCommandOptions = {

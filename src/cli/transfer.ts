@@ -6,7 +6,7 @@ import { serializeEvent } from '../nostr/frames.js';
 import { kindClass } from '../nostr/kinds.js';
 import type { EventStore } from '../storage/types.js';
 import { openStorage } from '../storage/open.js';
-import { loadRelayConfig } from './load-relay-config.js';
+import { loadRelayConfig } from '../load-relay-config.js';
 
 const PAGE = 1000;
 

@@ -1,24 +1,15 @@
-import { tagValues, type NostrEvent } from './event.js';
-import { DELETION_KIND, GIFT_WRAP_KIND } from './kinds.js';
+import type { NostrEvent } from './event.js';
+import { DELETION_KIND } from './kinds.js';
 
-/** Kinds addressed to their `p` recipients (gift wraps, Noise DMs, KeyPackage requests): only those read them. */
-export const RECIPIENT_ADDRESSED_KINDS: readonly number[] = Object.freeze([GIFT_WRAP_KIND, 446, 447]);
-
-/**
- * Pubkeys whose NIP-09 deletion may remove `ev`: its author, plus for recipient-addressed kinds
- * (1059, 446, 447) the `p` recipients, who hold the only copy they can read. The relay's deletion
- * planning and the stores' tombstone checks both use this one rule.
- */
-export function deletersOf(ev: Pick<NostrEvent, 'pubkey' | 'kind' | 'tags'>): string[] {
-  if (!RECIPIENT_ADDRESSED_KINDS.includes(ev.kind)) return [ev.pubkey];
-  return [...new Set([ev.pubkey, ...tagValues(ev, 'p')])];
-}
+/** The part of a stored event a deletion rule looks at. */
+export type DeletionTarget = Pick<NostrEvent, 'pubkey' | 'kind' | 'tags'>;
 
 /**
- * May `deleter` delete the stored event `target` (NIP-09)? Never a deletion (deleting one has no
- * effect); otherwise when `deleter` is among deletersOf(target). Both stores decide with it inside the
- * transaction that deletes.
+ * May `deleter` delete the stored event `target` with NIP-09? The relay builds it from its hooks
+ * (relay/core/deletion-rule.ts) and hands it to the store, which decides with it inside the
+ * transaction that deletes and when a copy of a tombstoned id arrives.
  */
-export function mayDeleteStored(deleter: string, target: Pick<NostrEvent, 'pubkey' | 'kind' | 'tags'>): boolean {
-  return target.kind !== DELETION_KIND && deletersOf(target).includes(deleter);
-}
+export type DeletionRule = (deleter: string, target: DeletionTarget) => boolean;
+
+/** NIP-09's own rule: the author, and never a deletion (deleting one has no effect). */
+export const authorMayDelete: DeletionRule = (deleter, target) => target.kind !== DELETION_KIND && target.pubkey === deleter;

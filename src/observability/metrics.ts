@@ -16,12 +16,25 @@ export type RelayMetrics = {
   invalidSignatures: Counter;
   slowClientsDropped: Counter;
   authFailures: Counter<'reason'>;
+  /** The `kind` label values of eventsTotal. */
+  kindLabels: KindLabels;
 };
 
-/** Maps a kind to a bounded label value (Prometheus label cardinality). */
-export function kindLabel(kind: number): string {
-  const known = [0, 1, 3, 5, 443, 444, 445, 446, 447, 450, 1059, 10002, 10050, 10051, 22242, 30443];
-  return known.includes(kind) ? String(kind) : 'other';
+/** Kinds the core labels by number (NIP-01 metadata, notes, follows, deletions, gift wraps, relay lists, AUTH); extensions add theirs. */
+const CORE_LABELLED_KINDS = [0, 1, 3, 5, 1059, 10002, 10050, 22242];
+
+/**
+ * Maps a kind to a bounded label value (Prometheus label cardinality): its number when labelled
+ * (the core's kinds, and those an extension added with `labelKinds`), else 'other'.
+ */
+export class KindLabels {
+  private readonly known = new Set<number>(CORE_LABELLED_KINDS);
+  labelKinds(kinds: readonly number[]): void {
+    for (const k of kinds) this.known.add(k);
+  }
+  of(kind: number): string {
+    return this.known.has(kind) ? String(kind) : 'other';
+  }
 }
 
 /** Creates the registry with process metrics and the core metrics. */
@@ -30,6 +43,7 @@ export function createMetrics(): RelayMetrics {
   collectDefaultMetrics({ register: registry });
   const registers = [registry];
   return {
+    kindLabels: new KindLabels(),
     registry,
     connectionsActive: new Gauge({ name: 'nostr_relay_connections_active', help: 'Open WebSocket connections', registers }),
     connectionsTotal: new Counter({ name: 'nostr_relay_connections_total', help: 'WebSocket connections accepted', registers }),

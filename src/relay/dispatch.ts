@@ -4,8 +4,9 @@ import { handleAuth } from './auth-verb.js';
 import type { RelayContext } from './context.js';
 import { handleCount } from './count.js';
 import { refusedSubId } from './filters.js';
-import { checkEvent, handleEvent, type EventCheck } from './ingest.js';
-import { handleClose, handleReq } from './req.js';
+import type { EventCheck } from './core/core.js';
+import { handleEvent } from './event-verb.js';
+import { abortRunningQuery, handleClose, handleReq } from './req.js';
 import type { Session } from './session.js';
 
 type Handler<V extends ClientMessage['verb']> = (
@@ -38,7 +39,7 @@ function checkAhead(ctx: RelayContext, session: Session, raw: unknown, frame: st
   // refused for auth without signature work (PreauthGuard.refuseUnverified).
   if (session.checksAhead >= MAX_CHECKS_AHEAD || !ctx.preauth.isTrusted(session)) return undefined;
   session.checksAhead++;
-  return checkEvent(ctx, session, raw, frame).finally(() => {
+  return ctx.core.check(session, raw, frame).finally(() => {
     session.checksAhead--;
   });
 }
@@ -69,6 +70,7 @@ export function dispatchFrame(ctx: RelayContext, session: Session, text: string)
     return;
   }
   const checked = msg.verb === 'EVENT' ? checkAhead(ctx, session, msg.event, text) : undefined;
+  if (msg.verb === 'CLOSE') abortRunningQuery(session, msg.subId);
   const handler = handlers[msg.verb] as Handler<typeof msg.verb>;
   session.enqueue(async () => {
     try {

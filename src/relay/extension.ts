@@ -4,6 +4,13 @@ import type { Registry } from 'prom-client';
 import type { EventStore, KeyValueStore } from '../storage/types.js';
 import type { RelayHooks, SessionContext } from './hooks.js';
 import type { NostrEvent } from '../nostr/event.js';
+import type { RelayCore } from './core/core.js';
+
+/** The store's read side, all an extension may touch directly: writes go through the core. */
+export type EventReader = Pick<EventStore, 'query' | 'count' | 'has'>;
+
+/** What an extension's REST routes read through: the core's gates, never the store alone. */
+export type CoreReads = Pick<RelayCore, 'authorize' | 'read' | 'readFilter' | 'handOut'>;
 
 /** What the core hands an extension at registration. Ports only, never an adapter. */
 export type ExtensionDeps = {
@@ -11,7 +18,16 @@ export type ExtensionDeps = {
   config: unknown;
   logger: Logger;
   metrics: Registry;
-  events: EventStore;
+  /** Reads of stored events (maintenance, state rebuilds); what a client is shown goes through `reads`. */
+  events: EventReader;
+  /** Removes stored events through the core's writer, so every onEventsDeleted observer hears of it. */
+  removeEvents: (ids: string[]) => Promise<number>;
+  /** The core's read pipeline for transports the extension serves (REST): authorize, gated read, hand-out. */
+  reads: CoreReads;
+  /** Labels `kinds` by number in the core's event metrics (nostr_relay_events_total{kind}); others count as 'other'. */
+  labelKinds: (kinds: readonly number[]) => void;
+  /** Makes `kinds` readable only by their `p` recipients (read gate, AUTH prompt, deletion by a recipient). */
+  recipientOnly: (kinds: readonly number[]) => void;
   kv: KeyValueStore;
   /** The public relay URL (server.url). */
   relayUrl: string;

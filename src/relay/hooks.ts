@@ -1,3 +1,4 @@
+import type { DeletionTarget } from '../nostr/deletion.js';
 import type { NostrEvent, VerifiedEvent } from '../nostr/event.js';
 import type { Filter } from '../nostr/filter.js';
 import { reject, type Decision, type Reason } from '../nostr/reasons.js';
@@ -37,8 +38,25 @@ export function rejectIdentity(ctx: SessionContext, message: string): Decision {
   return reject(authPrefix(ctx), message);
 }
 
-/** Decides whether an event may be stored. Pure: no side effects. First rejection wins. */
+/**
+ * Decides whether an event may be stored. Pure: it reads state (and may memoize what it parsed) but
+ * changes nothing another decision could observe — budgets are charged in `chargeEvent`. First
+ * rejection wins.
+ */
 export type RejectEvent = (ctx: SessionContext, ev: VerifiedEvent) => Decision | Promise<Decision>;
+/**
+ * Spends a budget (rate limits) for an event every rejectEvent accepted; refuses when the budget is
+ * spent. Runs after all rejections, in registration order, synchronously, so an event refused for
+ * any other reason costs nothing. A charge that refuses must not have spent anything.
+ */
+export type ChargeEvent = (ctx: SessionContext, ev: VerifiedEvent) => Decision;
+/** The same for a REQ or COUNT every rejectFilter accepted (requests per minute). */
+export type ChargeRequest = (ctx: SessionContext, verb: 'REQ' | 'COUNT') => Decision;
+/**
+ * May a new connection from `ip` open (connections per IP)? A refusal text closes it at once.
+ * Runs before the session exists; `open` is the number of connections this process holds for that IP.
+ */
+export type RejectConnection = (ip: string, open: number) => string | undefined;
 /**
  * What a reservation decided: refused with a reason, or held — `release` undoes it when the event
  * is then not stored (a later reservation refused, the store found a duplicate or failed).
@@ -51,7 +69,7 @@ export type Reservation = { ok: true; release?: () => Promise<void> } | { ok: fa
  * connection; a held reservation is released when the event is not stored.
  */
 export type ReserveEvent = (ctx: SessionContext, ev: VerifiedEvent) => Promise<Reservation>;
-/** Decides whether a REQ or COUNT may run with these filters (before any read). */
+/** Decides whether a REQ or COUNT may run with these filters (before any read). Pure, as RejectEvent. */
 export type RejectFilter = (ctx: SessionContext, filters: Filter[], verb: 'REQ' | 'COUNT') => Decision | Promise<Decision>;
 /**
  * May narrow the filters of an accepted REQ or COUNT before any read (e.g. an outsider's to the
@@ -66,15 +84,20 @@ export type OverwriteFilters = (ctx: SessionContext, filters: Filter[], verb: 'R
  * concerns, so COUNT of other kinds can be answered by the store alone.
  */
 export type ReadGate = { kinds?: readonly number[]; canRead: (ctx: SessionContext, ev: NostrEvent) => boolean };
-/** Observes an event after its commit (registry, metrics). Errors are logged, never sent to the client. */
+/**
+ * Observes an event after its commit (registry, metrics), before live subscribers see it. Cannot
+ * veto: what must be atomic with the save is a reservation (ReserveEvent). Errors are logged, never
+ * sent to the client.
+ */
 export type OnEventSaved = (ctx: SessionContext, ev: VerifiedEvent) => void | Promise<void>;
-/** Observes an event being deleted by a NIP-09 request (after commit). */
+/** Observes events removed (a NIP-09 request after its commit, or a removal through the writer). */
 export type OnEventsDeleted = (ids: string[]) => void | Promise<void>;
 /**
  * May `deleter` delete `target` with NIP-09? The core allows the author; hooks may allow more
- * (a gift wrap's recipient). Any true wins.
+ * (a gift wrap's recipient). Any true wins. The combined rule (core/deletion-rule.ts) plans a
+ * deletion and is what the stores apply inside the deleting transaction and to tombstones.
  */
-export type MayDelete = (deleter: string, target: NostrEvent) => boolean;
+export type MayDelete = (deleter: string, target: DeletionTarget) => boolean;
 /**
  * May narrow the events about to be sent to a connection, after the read gate, and record
  * side effects of handing them out (the MLS gateway's one-time KeyPackage claims). Runs on
@@ -95,9 +118,12 @@ export type ResultPath = 'stored' | 'live';
 
 /** Ordered arrays, one per phase. The core runs them in registration order. */
 export type RelayHooks = {
+  rejectConnection: RejectConnection[];
   rejectEvent: RejectEvent[];
+  chargeEvent: ChargeEvent[];
   reserveEvent: ReserveEvent[];
   rejectFilter: RejectFilter[];
+  chargeRequest: ChargeRequest[];
   overwriteFilters: OverwriteFilters[];
   readGates: ReadGate[];
   onEventSaved: OnEventSaved[];
@@ -109,9 +135,12 @@ export type RelayHooks = {
 /** Empty hook slots. */
 export function createHooks(): RelayHooks {
   return {
+    rejectConnection: [],
     rejectEvent: [],
+    chargeEvent: [],
     reserveEvent: [],
     rejectFilter: [],
+    chargeRequest: [],
     overwriteFilters: [],
     readGates: [],
     onEventSaved: [],

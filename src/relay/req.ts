@@ -1,26 +1,23 @@
-import { isEmptyFilter } from '../nostr/filter.js';
-import { closedFrame, eoseFrame, eventFrame, noticeFrame, serializeEvent } from '../nostr/frames.js';
+import { closedFrame, eoseFrame, noticeFrame } from '../nostr/frames.js';
 import { reason } from '../nostr/reasons.js';
+import { QueryTooExpensiveError } from '../storage/types.js';
 import type { RelayContext } from './context.js';
 import { openRequest } from './filters.js';
-import { QueryTooExpensiveError } from '../storage/types.js';
-import { queryBudget, readGated } from './gated-read.js';
 import type { Session } from './session.js';
 
-/** Closes a subscription of the session (CLOSE, replacement, or a relay decision). */
+/** Closes a subscription of the session (CLOSE, replacement, or a relay decision): aborts its query, ends live delivery. */
 export function removeSubscription(ctx: RelayContext, session: Session, subId: string): boolean {
   const sub = session.subs.get(subId);
   if (!sub) return false;
   sub.abort.abort();
   session.subs.delete(subId);
-  ctx.live.index.remove(sub);
-  ctx.metrics.subscriptionsActive.dec();
+  ctx.core.unsubscribe(sub);
   return true;
 }
 
 /**
- * REQ: registers the live subscription first (so nothing committed during the query is missed),
- * then streams stored matches through the read gate, then EOSE.
+ * REQ: the core prepares the filters, the live subscription is registered first (so nothing
+ * committed during the query is missed), then the core streams the stored matches, then EOSE.
  */
 export async function handleReq(ctx: RelayContext, session: Session, subId: unknown, rawFilters: unknown[]): Promise<void> {
   // NIP-01: a REQ with an existing id replaces it, also when the new one is refused.
@@ -32,45 +29,31 @@ export async function handleReq(ctx: RelayContext, session: Session, subId: unkn
     session.send(closedFrame(id, reason('rate-limited', `too many open subscriptions (max ${ctx.config.limits.max_subscriptions})`)));
     return;
   }
-  const sub = { session, subId: id, filters, abort: new AbortController() };
-  session.subs.set(id, sub);
-  ctx.live.index.add(sub);
-  ctx.metrics.subscriptionsActive.inc();
-
-  const queryable = filters.filter((f) => !isEmptyFilter(f));
-  if (queryable.length > 0) {
-    const end = ctx.metrics.storeOpDuration.startTimer({ op: 'query' });
-    let events;
-    try {
-      // The gate before each filter's limit; gated filters look at no more than max(max_count, max_request_events) stored events.
-      const scan = { left: Math.max(ctx.config.limits.max_count, ctx.config.limits.max_request_events) };
-      const budget = queryBudget(ctx.config);
-      events = await readGated(ctx, session, queryable, { signal: sub.abort.signal, scan, budget, defaultLimit: ctx.config.limits.default_limit });
-    } catch (err) {
-      end();
-      if (sub.abort.signal.aborted) return;
-      removeSubscription(ctx, session, id);
-      if (err instanceof QueryTooExpensiveError) {
-        // The client's filters, not the store, are at fault: no error log, not a store error.
-        ctx.metrics.storeOps.inc({ op: 'query', outcome: 'too_expensive' });
-        session.send(closedFrame(id, err.reason));
-        return;
-      }
-      ctx.metrics.storeOps.inc({ op: 'query', outcome: 'error' });
-      ctx.logger.error({ connId: session.connId, err: (err as Error).message }, 'query failed');
-      session.send(closedFrame(id, reason('error', 'could not run the query, try again')));
+  const abort = new AbortController();
+  session.subs.set(id, Object.assign(ctx.core.subscribe(session, id, filters), { abort }));
+  const end = ctx.metrics.storeOpDuration.startTimer({ op: 'query' });
+  try {
+    for await (const slice of ctx.core.query(session, filters, { signal: abort.signal })) {
+      for (const json of slice) session.deliver(id, json);
+    }
+  } catch (err) {
+    end();
+    if (abort.signal.aborted) return;
+    removeSubscription(ctx, session, id);
+    if (err instanceof QueryTooExpensiveError) {
+      // The client's filters, not the store, are at fault: no error log, not a store error.
+      ctx.metrics.storeOps.inc({ op: 'query', outcome: 'too_expensive' });
+      session.send(closedFrame(id, err.reason));
       return;
     }
-    end();
-    ctx.metrics.storeOps.inc({ op: 'query', outcome: 'ok' });
-    if (sub.abort.signal.aborted) return;
-    // shareLimits kept the filters' limits within max_request_events, give or take one per filter.
-    let readable = events.slice(0, ctx.config.limits.max_request_events).filter((ev) => ctx.gate.canRead(session, ev));
-    for (const hook of ctx.hooks.overwriteResults) readable = await hook(session, filters, readable);
-    if (sub.abort.signal.aborted) return;
-    for (const ev of readable) session.send(eventFrame(id, serializeEvent(ev)));
+    ctx.metrics.storeOps.inc({ op: 'query', outcome: 'error' });
+    ctx.logger.error({ connId: session.connId, err: (err as Error).message }, 'query failed');
+    session.send(closedFrame(id, reason('error', 'could not run the query, try again')));
+    return;
   }
-  if (!sub.abort.signal.aborted) session.send(eoseFrame(id));
+  end();
+  ctx.metrics.storeOps.inc({ op: 'query', outcome: 'ok' });
+  if (!abort.signal.aborted) session.send(eoseFrame(id));
 }
 
 /** CLOSE: ends a subscription. Unknown ids are ignored (NIP-01 sends nothing back). */
@@ -80,4 +63,12 @@ export function handleClose(ctx: RelayContext, session: Session, subId: unknown)
     return;
   }
   removeSubscription(ctx, session, subId);
+}
+
+/**
+ * A CLOSE takes effect on a query already running as soon as it arrives, not after it (it is also
+ * handled in order, which removes the subscription): the running query stops at its next slice.
+ */
+export function abortRunningQuery(session: Session, subId: unknown): void {
+  if (typeof subId === 'string') session.subs.get(subId)?.abort.abort();
 }

@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
-import type { SessionContext } from './hooks.js';
-import type { LiveSubscription } from './subscription-index.js';
+import { eventFrame } from '../nostr/frames.js';
+import type { Subscriber } from './core/live.js';
+import type { LiveSubscription } from './core/subscription-index.js';
 
 /** Why a session was closed by the relay. */
 export type DropReason = 'slow-client' | 'shutdown' | 'idle' | 'banned';
@@ -9,11 +10,11 @@ export type DropReason = 'slow-client' | 'shutdown' | 'idle' | 'banned';
  * One WebSocket connection: its identity (authenticated pubkeys), its open subscriptions, and
  * an ordered task chain so that one connection's messages are handled in order.
  */
-export class Session implements SessionContext {
+export class Session implements Subscriber {
   readonly authed = new Set<string>();
   /** Pubkeys whose AUTH was refused (not allowed, banned) or later revoked; see SessionContext. */
   readonly refused = new Set<string>();
-  readonly subs = new Map<string, LiveSubscription<Session> & { abort: AbortController }>();
+  readonly subs = new Map<string, LiveSubscription<Subscriber> & { abort: AbortController }>();
   /** Messages received but not yet handled (bounded by the caller). */
   queued = 0;
   /** EVENTs whose id and signature checks were started before their turn (see dispatch.ts). */
@@ -48,6 +49,11 @@ export class Session implements SessionContext {
     }
     this.ws.send(frame);
     return true;
+  }
+
+  /** Sends one event of subscription `subId` (stored or live). */
+  deliver(subId: string, json: string): boolean {
+    return this.send(eventFrame(subId, json));
   }
 
   /**

@@ -14,8 +14,6 @@ import type { SessionRegistry } from './sessions.js';
 export type WsServerOptions = {
   /** Client IP of a request (X-Forwarded-For aware when configured). */
   clientIp: (req: IncomingMessage) => string;
-  /** Refuses a new connection from this IP (e.g. too many open); undefined lets it in. */
-  refuseConnection?: (ip: string) => string | undefined;
   /** Keepalive ping interval. Default `limits.ping_interval_seconds`. */
   pingIntervalMs?: number;
 };
@@ -53,6 +51,15 @@ function watchTimeouts(ctx: RelayContext, session: Session) {
 
 let connSeq = 0;
 
+/** The first rejectConnection hook's refusal of a new connection from `ip`. */
+function refusal(ctx: RelayContext, ip: string, open: number): string | undefined {
+  for (const hook of ctx.hooks.rejectConnection) {
+    const why = hook(ip, open);
+    if (why) return why;
+  }
+  return undefined;
+}
+
 /**
  * The NIP-01 WebSocket endpoint. Frames up to `limits.max_message_bytes` are handled; larger ones
  * (up to 4× that) get a NOTICE and the connection lives on; beyond that `ws` closes with 1009.
@@ -63,7 +70,7 @@ export function createWsServer(ctx: RelayContext, sessions: SessionRegistry, opt
 
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
     const ip = opts.clientIp(req);
-    const refused = opts.refuseConnection?.(ip);
+    const refused = refusal(ctx, ip, sessions.countForIp(ip));
     if (refused) {
       ws.close(1008, refused.slice(0, 120));
       return;

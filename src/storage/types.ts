@@ -1,3 +1,4 @@
+import type { DeletionRule } from '../nostr/deletion.js';
 import type { NostrEvent, VerifiedEvent } from '../nostr/event.js';
 import type { Filter } from '../nostr/filter.js';
 import { RelayError } from '../nostr/reasons.js';
@@ -16,7 +17,7 @@ export type SaveResult = { status: SaveStatus } | { status: 'error'; error: Erro
 /**
  * A NIP-09 deletion applied together with its deletion event, in the same transaction. The store
  * checks each stored target again inside that transaction and deletes it only when the deleter is
- * among deletersOf(target) (never a kind 5): the relay plans the deletion before the commit, and a
+ * allowed by the item's `mayDelete` rule (never a kind 5): the relay plans the deletion before the commit, and a
  * target stored in between (an earlier item of the batch, another connection) must not be removed
  * by someone who may not delete it after its author got `OK true`.
  */
@@ -26,6 +27,13 @@ export type DeletionRequest = {
   /** Addressable coordinates to delete up to `until` (created_at of the deletion). */
   addresses: { kind: number; pubkey: string; d: string }[];
 };
+
+/**
+ * One event to save. `mayDelete` is the relay's NIP-09 rule (default: authors only): the store
+ * applies it to stored targets of `deletion`, and refuses a copy of a tombstoned id when one of the
+ * tombstone's deleters may delete it.
+ */
+export type SaveItem = { event: VerifiedEvent; deletion?: DeletionRequest; mayDelete?: DeletionRule };
 
 /** Options of read operations. */
 export type QueryOptions = {
@@ -65,7 +73,7 @@ export class QueryTooExpensiveError extends RelayError {
  */
 export interface EventStore {
   /** Saves a batch in one transaction (or as few round trips as the backend allows). One result per event, in order. */
-  saveBatch(items: { event: VerifiedEvent; deletion?: DeletionRequest }[]): Promise<SaveResult[]>;
+  saveBatch(items: SaveItem[]): Promise<SaveResult[]>;
   /** Events matching any filter, newest first (ties by id), each filter's limit applied to it. */
   query(filters: Filter[], opts?: QueryOptions): Promise<NostrEvent[]>;
   /**

@@ -22,7 +22,7 @@ describe('recipient-only kinds through the real server, auth required', () => {
 
   beforeAll(async () => {
     relay = await startTestRelay({
-      overrides: { auth: { required: true, allowlist: [alice.pk, bob.pk, carol.pk] }, extensions: { enabled: [] } },
+      overrides: { auth: { required: true, allowlist: [alice.pk, bob.pk, carol.pk] } },
     });
     a = await clientAs(relay.url, alice);
     for (const ev of stored) expect(await publish(a, ev)).toEqual([true, '']);
@@ -143,7 +143,7 @@ describe('recipient-only kinds through the real server, auth required', () => {
 describe('recipient-only kinds with auth off (public relay mode)', () => {
   let relay: TestRelay;
   beforeAll(async () => {
-    relay = await startTestRelay({ overrides: { auth: { required: false }, extensions: { enabled: [] } } });
+    relay = await startTestRelay({ overrides: { auth: { required: false } } });
   });
   afterAll(async () => relay?.stop());
 

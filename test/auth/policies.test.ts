@@ -3,7 +3,7 @@ import pino from 'pino';
 import { AccessControl } from '../../src/auth/access-control.js';
 import type { SessionContext } from '../../src/relay/hooks.js';
 import {
-  giftWrapRecipientMayDelete,
+  recipientMayDelete,
   nip70Protected,
   recipientOnlyReadGate,
   requireAuthForEvents,
@@ -78,16 +78,16 @@ describe('auth policies', () => {
     expect(await requireAuthForFilters(access, { required: false })(ctx(), [{}], 'REQ')).toEqual({ ok: true });
   });
 
-  it('requireAuthForRecipientKinds asks anonymous readers of 1059/446/447 to authenticate', async () => {
-    const policy = requireAuthForRecipientKinds();
+  it('requireAuthForRecipientKinds asks anonymous readers of the given kinds to authenticate', async () => {
+    const policy = requireAuthForRecipientKinds([1059, 446, 447]);
     expect(await policy(ctx(), [{ kinds: [1, 1059] }], 'REQ')).toMatchObject({ ok: false, reason: { prefix: 'auth-required' } });
     expect(await policy(ctx(), [{ kinds: [1] }], 'REQ')).toEqual({ ok: true });
     expect(await policy(ctx(stranger.pk), [{ kinds: [446] }], 'COUNT')).toEqual({ ok: true });
   });
 
-  it('recipientOnlyReadGate shows 1059/446/447 only to a p-tagged authenticated pubkey', () => {
-    const gate = recipientOnlyReadGate();
-    expect(gate.kinds).toEqual([1059, 446, 447]);
+  it('recipientOnlyReadGate shows its kinds only to a p-tagged authenticated pubkey (the core: gift wraps)', () => {
+    expect(recipientOnlyReadGate().kinds).toEqual([1059]);
+    const gate = recipientOnlyReadGate([1059, 446, 447]);
     const wrap = signed(throwaway, { kind: 1059, tags: [['p', member.pk]] });
     const dm = signed(other, { kind: 446, tags: [['p', member.pk], ['v', 'noise.1']] });
     for (const ev of [wrap, dm]) {
@@ -108,8 +108,8 @@ describe('auth policies', () => {
     expect(gate.canRead(ctx(member.pk), wrap)).toBe(false);
   });
 
-  it('giftWrapRecipientMayDelete lets the p-tagged recipient delete a gift wrap, nothing else', () => {
-    const mayDelete = giftWrapRecipientMayDelete();
+  it('recipientMayDelete lets the p-tagged recipient delete a gift wrap, nothing else', () => {
+    const mayDelete = recipientMayDelete();
     const wrap = signed(throwaway, { kind: 1059, tags: [['p', member.pk]] });
     expect(mayDelete(member.pk, wrap)).toBe(true);
     expect(mayDelete(stranger.pk, wrap)).toBe(false);

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/load.js';
-import { loadRelayConfig } from '../../src/cli/load-relay-config.js';
+import { loadRelayConfig } from '../../src/load-relay-config.js';
 
 const run = promisify(execFile);
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_DOC_PATH, renderConfigDocs } from '../../scripts/config-docs.js';
-import { loadRelayConfig } from '../../src/cli/load-relay-config.js';
+import { loadRelayConfig } from '../../src/load-relay-config.js';
 import { ConfigError } from '../../src/config/load.js';
 import { coreSchema } from '../../src/config/schema.js';
 import { envNamesFor, isField, type Field, type Section } from '../../src/config/schema-dsl.js';

@@ -1,7 +1,7 @@
 /**
- * A gateway registered into real hook slots over a real SQLite storage, with a pipeline that
- * does what the core does (reject hooks → reservations → save → onEventSaved; query → read gate →
- * overwriteResults) and a fastify app with the REST routes behind real NIP-98 checks.
+ * A gateway registered into real hook slots over a real SQLite storage and the relay's real core
+ * (createRelayCore: the same publish, read and count pipeline every transport uses, here without a
+ * socket), and a fastify app with the REST routes behind real NIP-98 checks.
  */
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import pino from 'pino';
@@ -12,7 +12,11 @@ import type { NostrEvent, VerifiedEvent } from '../../src/nostr/event.js';
 import type { Filter } from '../../src/nostr/filter.js';
 import { ACCEPT, RelayError, type Decision } from '../../src/nostr/reasons.js';
 import { createHooks, type RelayHooks, type SessionContext } from '../../src/relay/hooks.js';
-import { combineReadGates } from '../../src/relay/read-gate.js';
+import { createRelayCore } from '../../src/relay/core/create.js';
+import type { RelayCore } from '../../src/relay/core/core.js';
+import { RECIPIENT_ONLY_KINDS, registerRecipientOnlyKinds } from '../../src/relay/policies/auth.js';
+import { createMetrics } from '../../src/observability/metrics.js';
+import { loadRelayConfig } from '../../src/load-relay-config.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
 import type { SaveStatus, Storage } from '../../src/storage/types.js';
 import { createMlsGateway, type MlsGateway } from '../../extensions/mls-gateway/gateway.js';
@@ -28,17 +32,18 @@ export type GatewayFixture = {
   gateway: MlsGateway;
   ctx: GatewayContext;
   hooks: RelayHooks;
+  core: RelayCore;
   storage: Storage;
   registry: Registry;
   app: FastifyInstance;
   /** Moves the gateway's clock (unix seconds). */
   clock: { now: number };
   canRead(session: SessionContext, ev: NostrEvent): boolean;
-  /** Reject hooks, then save, then onEventSaved: the core's write path. */
+  /** The core's publish pipeline (policies, charges, reservations, commit, observers), for an event already verified. */
   publish(session: SessionContext, ev: VerifiedEvent): Promise<Decision & { status?: SaveStatus }>;
-  /** rejectFilter, query, read gate, overwriteResults: the core's REQ path. */
+  /** The core's REQ path: authorize (rejectFilter, narrowing), gated read, overwriteResults. */
   req(session: SessionContext, filters: Filter[]): Promise<Decision & { events: NostrEvent[] }>;
-  /** A NIP-09 deletion of `ids` (and `a` coordinates) by `who`, as the core applies it. */
+  /** A NIP-09 deletion of `ids` (and `a` coordinates) by `who`, published through the core. */
   deleteAs(who: Identity, ids: string[], addresses?: { kind: number; pubkey: string; d: string }[]): Promise<void>;
   /** A REST call with a NIP-98 header signed by `who` (none when `who` is undefined). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read response bodies loosely
@@ -76,16 +81,28 @@ export async function gatewayFixture(
 ): Promise<GatewayFixture> {
   const storage = given ?? (await openSqliteStorage({ path: ':memory:' }));
   const hooks = createHooks();
-  const registry = new Registry();
+  const metrics = createMetrics();
+  const registry = metrics.registry;
   const clock = { now: Math.floor(Date.now() / 1000) };
   const gateway = createMlsGateway({ now: () => clock.now });
-  const gate = combineReadGates(hooks.readGates);
   const allowSet = new Set(allowed.map((a) => a.pk));
+  const access = { isAllowed: (pk: string) => allowSet.has(pk), isBanned: () => false };
+  const logger = pino({ level: 'silent' });
+  const relayConfig = loadRelayConfig({ file: null, env: {}, overrides: { auth: { required: false } } });
+  // Events reach the fixture already signed by real keys: the core's check step is not under test here.
+  const core = createRelayCore({ config: relayConfig, logger, metrics, store: storage.events, hooks, verify: async () => true, access });
+  const gate = core.parts.gate;
+  // What the relay's access policies make of gift wraps (recipient-only); the gateway adds its own kinds.
+  registerRecipientOnlyKinds(hooks, RECIPIENT_ONLY_KINDS, access);
   await gateway.register(hooks, {
     config: { enabled: true, ...config },
-    logger: pino({ level: 'silent' }),
+    logger,
     metrics: registry,
     events: storage.events,
+    removeEvents: (ids) => core.remove(ids),
+    reads: core,
+    recipientOnly: (kinds) => registerRecipientOnlyKinds(hooks, kinds, access),
+    labelKinds: (kinds) => metrics.kindLabels.labelKinds(kinds),
     kv: storage.kv,
     relayUrl: 'ws://relay.test',
     authenticateHttp: nip98Auth(() => allowSet),
@@ -102,43 +119,27 @@ export async function gatewayFixture(
     gateway,
     ctx,
     hooks,
+    core,
     storage,
     registry,
     app,
     clock,
     canRead: (s, ev) => gate.canRead(s, ev),
     async publish(session, ev) {
-      for (const policy of hooks.rejectEvent) {
-        const d = await policy(session, ev);
-        if (!d.ok) return d;
-      }
-      const releases: (() => Promise<void>)[] = [];
-      for (const hook of hooks.reserveEvent) {
-        const r = await hook(session, ev);
-        if (!r.ok) return r;
-        if (r.release) releases.push(r.release);
-      }
-      const [result] = await storage.events.saveBatch([{ event: ev }]);
-      if (result?.status !== 'saved') for (const undo of releases) await undo();
-      if (result?.status === 'error') throw result.error;
-      if (result?.status === 'saved') for (const h of hooks.onEventSaved) await h(session, ev);
-      return { ...ACCEPT, status: result?.status };
+      const outcome = await core.publishVerified(session, ev);
+      if (outcome.why?.prefix === 'error') throw new RelayError('error', outcome.why.message);
+      if (!outcome.accepted) return { ok: false, reason: outcome.why! };
+      return { ...ACCEPT, status: outcome.why?.prefix === 'duplicate' ? 'duplicate' : 'saved' };
     },
     async req(session, filters) {
-      for (const policy of hooks.rejectFilter) {
-        const d = await policy(session, filters, 'REQ');
-        if (!d.ok) return { ...d, events: [] };
-      }
-      let events = (await storage.events.query(filters)).filter((ev) => gate.canRead(session, ev));
-      for (const hook of hooks.overwriteResults) events = await hook(session, filters, events);
-      return { ok: true, events };
+      const allowed = await core.authorize(session, filters, 'REQ');
+      if (!Array.isArray(allowed)) return { ok: false, reason: allowed, events: [] };
+      return { ok: true, events: await core.read(session, allowed) };
     },
     async deleteAs(who, ids, addresses = []) {
       const tags = [...ids.map((id) => ['e', id]), ...addresses.map((a) => ['a', `${a.kind}:${a.pubkey}:${a.d}`])];
-      const deletion = signed(who, { kind: 5, tags, content: '' });
-      await storage.events.saveBatch([{ event: deletion, deletion: { ids, addresses } }]);
-      for (const h of hooks.onEventSaved) await h(sessionOf(who), deletion);
-      if (ids.length > 0) for (const h of hooks.onEventsDeleted) await h(ids);
+      const outcome = await core.publishVerified(sessionOf(who), signed(who, { kind: 5, tags, content: '' }));
+      if (!outcome.accepted) throw new Error(`deletion refused: ${outcome.why?.message}`);
     },
     async call(who, method, path, body) {
       const url = `${API_ORIGIN}/api/v1/mls${path}`;

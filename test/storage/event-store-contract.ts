@@ -1,3 +1,4 @@
+import { RELAY_DELETION_RULE } from './event-store-nip-cases.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VerifiedEvent } from '../../src/nostr/event.js';
 import type { Filter } from '../../src/nostr/filter.js';
@@ -19,7 +20,7 @@ export function eventStoreContract(name: string, open: () => Promise<Storage>): 
     const bob = identity();
 
     async function save(...events: VerifiedEvent[]): Promise<(SaveStatus | 'error')[]> {
-      const results = await store.saveBatch(events.map((event) => ({ event })));
+      const results = await store.saveBatch(events.map((event) => ({ event, mayDelete: RELAY_DELETION_RULE })));
       return results.map((r) => r.status);
     }
 

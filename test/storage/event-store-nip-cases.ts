@@ -1,6 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { NostrEvent, VerifiedEvent } from '../../src/nostr/event.js';
 import type { DeletionRequest, EventStore, SaveStatus } from '../../src/storage/types.js';
+import type { DeletionRule } from '../../src/nostr/deletion.js';
+import { deletionRule } from '../../src/relay/core/deletion-rule.js';
+import { recipientMayDelete } from '../../src/relay/policies/auth.js';
 import { identity, now, signed, type Identity } from '../helpers.js';
 
 /** What the NIP cases need from the contract's setup; `store` is read per test because each test opens a fresh one. */
@@ -13,18 +16,21 @@ export type ContractContext = {
   bob: Identity;
 };
 
-/** A NIP-09 deletion event of `who` and the request its caller (the relay) would pass along. */
+/** The rule the relay hands its store: NIP-09's, plus gift wraps deletable by their recipient (the core's policy). */
+export const RELAY_DELETION_RULE: DeletionRule = deletionRule([recipientMayDelete()]);
+
+/** A NIP-09 deletion event of `who` and the request its caller (the relay) would pass along, with the relay's rule. */
 export function deletion(
   who: Identity,
   req: Partial<DeletionRequest>,
   createdAt: number,
-): { event: VerifiedEvent; deletion: DeletionRequest } {
+): { event: VerifiedEvent; deletion: DeletionRequest; mayDelete: DeletionRule } {
   const full: DeletionRequest = { ids: req.ids ?? [], addresses: req.addresses ?? [] };
   const tags = [
     ...full.ids.map((id) => ['e', id]),
     ...full.addresses.map((a) => ['a', `${a.kind}:${a.pubkey}:${a.d}`]),
   ];
-  return { event: signed(who, { kind: 5, tags, created_at: createdAt }), deletion: full };
+  return { event: signed(who, { kind: 5, tags, created_at: createdAt }), deletion: full, mayDelete: RELAY_DELETION_RULE };
 }
 
 /** The ids of events, in their order. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/load.js';
-import { loadRelayConfig } from '../../src/cli/load-relay-config.js';
+import { loadRelayConfig } from '../../src/load-relay-config.js';
 
 function tomlFile(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'cfg-verify-')), 'relay.toml');

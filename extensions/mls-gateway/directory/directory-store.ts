@@ -85,7 +85,7 @@ export async function addKeyPackage(ctx: GatewayContext, ev: NostrEvent, info: K
     ctx.metrics.keyPackagesStored.inc({ framing: info.framing });
   }
   if (removed.length > 0) {
-    await ctx.events.remove(removed.map((p) => p.id));
+    await ctx.removeEvents(removed.map((p) => p.id));
     await forget(ctx, ev.pubkey, removed);
   }
 }
@@ -119,7 +119,7 @@ export async function purgeExpiredKeyPackages(ctx: GatewayContext, now: number, 
     now,
     async (owner, id) => {
       await removeKeyPackages(ctx, owner, [id]);
-      await ctx.events.remove([id]);
+      await ctx.removeEvents([id]);
       return 1;
     },
     batch,

@@ -169,7 +169,7 @@ export async function purgeUndelivered(ctx: GatewayContext, now: number, batch =
       const entry = await ctx.kv.get<MailboxEntry>(COLLECTIONS.mailbox, mailKey(recipient, id));
       if (entry) await removeEntry(ctx, recipient, entry);
       else await ctx.kv.delete(COLLECTIONS.mailbox, mailKey(recipient, id));
-      return ctx.events.remove([id]);
+      return ctx.removeEvents([id]);
     },
     batch,
   );

@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { availablePackages, type OwnerDirectory } from '../directory/directory-store.js';
 import { COLLECTIONS } from '../collections.js';
 import { getGroupRecord } from '../groups/group-registry.js';
-import { hasMember } from '../roster/roster.js';
-import { GatewayHttpError, notFound } from './http-errors.js';
-import { caller, type DepsSource } from './route-deps.js';
+import { GROUP_MESSAGE_KIND } from '../kinds.js';
+import { notFound } from './http-errors.js';
+import { authorizeRead, caller, type DepsSource } from './route-deps.js';
 import { groupParams, keyPackagesQuery } from './schemas.js';
 
 /** GET /groups/:id (registry and roster; members only in roster mode) and GET /keypackages?owner= (metadata). */
@@ -18,10 +18,9 @@ function registerGroupRoute(app: FastifyInstance, source: DepsSource): void {
     const { deps, reader } = await caller(source, req, { isRead: true });
     const { ctx } = deps;
     const group = req.params.id;
+    // Whoever may read the group's messages may read its record: the relay's rule for that filter decides.
+    await authorizeRead(deps, reader, [{ kinds: [GROUP_MESSAGE_KIND], tags: { h: [group] } }]);
     const roster = await ctx.rosters.refresh(group);
-    if (ctx.cfg.membership === 'roster' && !hasMember(roster, reader.authed)) {
-      throw new GatewayHttpError(403, 'restricted', 'only members of this group may read it');
-    }
     const record = await getGroupRecord(ctx, group);
     if (!record && !roster) throw notFound('group');
     return {

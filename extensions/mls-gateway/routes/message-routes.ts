@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Filter } from '../../../src/nostr/filter.js';
-import { hasMember } from '../roster/roster.js';
 import { GIFT_WRAP_KIND, GROUP_MESSAGE_KIND, KEYPACKAGE_REQUEST_KIND, NOISE_DM_KIND } from '../kinds.js';
-import { GatewayHttpError } from './http-errors.js';
 import { queryPage } from './paging.js';
 import { caller, type DepsSource } from './route-deps.js';
 import { groupMessagesBody, missedMessagesBody, type PageRequest } from './schemas.js';
@@ -22,13 +20,8 @@ export function registerMessageRoutes(app: FastifyInstance, source: DepsSource):
     { schema: { body: groupMessagesBody } },
     async (req) => {
       const { deps, reader } = await caller(source, req, { isRead: true });
-      const { ctx } = deps;
-      const group = req.body.group_id;
-      if (ctx.cfg.membership === 'roster' && !hasMember(await ctx.rosters.refresh(group), reader.authed)) {
-        throw new GatewayHttpError(403, 'restricted', 'only members of this group may read it');
-      }
-      const filters: Filter[] = [{ kinds: [GROUP_MESSAGE_KIND], tags: { h: [group] } }];
-      return queryPage(ctx, filters, req.body, reader, deps.canRead);
+      const filters: Filter[] = [{ kinds: [GROUP_MESSAGE_KIND], tags: { h: [req.body.group_id] } }];
+      return queryPage(deps, reader, filters, req.body);
     },
   );
 
@@ -40,6 +33,6 @@ export function registerMessageRoutes(app: FastifyInstance, source: DepsSource):
       const groups = ctx.rosters.groupsOf(pubkey).slice(0, MAX_GROUPS);
       if (groups.length > 0) filters.push({ kinds: [GROUP_MESSAGE_KIND], tags: { h: groups } });
     }
-    return queryPage(ctx, filters, req.body ?? {}, reader, deps.canRead);
+    return queryPage(deps, reader, filters, req.body ?? {});
   });
 }

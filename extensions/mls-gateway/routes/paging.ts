@@ -1,7 +1,7 @@
 import { compareNewestFirst, type NostrEvent } from '../../../src/nostr/event.js';
 import type { Filter } from '../../../src/nostr/filter.js';
 import type { SessionContext } from '../../../src/relay/hooks.js';
-import type { GatewayContext } from '../context.js';
+import { authorizeRead, type RouteDeps } from './route-deps.js';
 import { DEFAULT_PAGE, type PageRequest } from './schemas.js';
 
 /**
@@ -34,19 +34,15 @@ function atOrBefore(ev: NostrEvent, c: Cursor): boolean {
 }
 
 /**
- * Runs `filters` newest first, from `page.cursor` (else `page.until`) back to `page.since`, one page
- * of `page.limit`, then applies the read gate. Every filter reads `limit + 1` events past the cursor
- * (so `has_more` is exact), plus the events of the cursor's second it already passed; those, and
- * anything at or before the cursor, are dropped here. No event between two pages is skipped, however
- * many share a second.
+ * Runs `filters` as `reader` through the core's read pipeline — authorized (rejectFilter, charges,
+ * narrowing), the read gate before each filter's limit, handed out (overwriteResults) — newest
+ * first, from `page.cursor` (else `page.until`) back to `page.since`, one page of `page.limit`.
+ * Every filter reads `limit + 1` readable events past the cursor (so `has_more` is exact), plus the
+ * events of the cursor's second it already passed; those, and anything at or before the cursor, are
+ * dropped here. No event between two pages is skipped, however many share a second.
  */
-export async function queryPage(
-  ctx: GatewayContext,
-  filters: Filter[],
-  page: PageRequest,
-  reader: SessionContext,
-  canRead: (ctx: SessionContext, ev: NostrEvent) => boolean,
-): Promise<EventPage> {
+export async function queryPage(deps: RouteDeps, reader: SessionContext, asked: Filter[], page: PageRequest): Promise<EventPage> {
+  const filters = await authorizeRead(deps, reader, asked);
   if (filters.length === 0) return { events: [], has_more: false };
   const limit = page.limit ?? DEFAULT_PAGE;
   const after = page.cursor !== undefined ? decodeCursor(page.cursor) : undefined;
@@ -59,13 +55,13 @@ export async function queryPage(
     limit: perFilter,
   }));
   // One query per filter, so a filter that filled its limit is known (more may lie past it).
-  const results = await Promise.all(bounded.map((f) => ctx.events.query([f])));
+  const results = await Promise.all(bounded.map((f) => deps.reads.readFilter(reader, f, perFilter)));
   const full = results.some((r) => r.length >= perFilter);
   const fetched = [...new Map(results.flat().map((ev) => [ev.id, ev])).values()].sort(compareNewestFirst);
   const rest = after ? fetched.filter((ev) => !atOrBefore(ev, after)) : fetched;
   const slice = rest.slice(0, limit);
   const hasMore = rest.length > limit || full;
-  const events = slice.filter((ev) => canRead(reader, ev));
+  const events = await deps.reads.handOut(reader, filters, slice);
   if (!hasMore) return { events, has_more: false };
   // The last event handed out (or, for an empty page, the old cursor): how many of its second are passed.
   const last = slice[slice.length - 1];

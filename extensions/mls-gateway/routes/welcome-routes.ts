@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { GIFT_WRAP_KIND } from '../kinds.js';
 import { acknowledgeMail, mailboxPage } from '../mailbox/mailbox.js';
 import { notFound } from './http-errors.js';
-import { caller, type DepsSource } from './route-deps.js';
+import { caller, readAs, type DepsSource } from './route-deps.js';
 import { DEFAULT_PAGE, eventIdParams, welcomesQuery } from './schemas.js';
 
 /**
@@ -17,10 +17,11 @@ export function registerWelcomeRoutes(app: FastifyInstance, source: DepsSource):
     const page = await mailboxPage(deps.ctx, pubkey, GIFT_WRAP_KIND, req.query.limit ?? DEFAULT_PAGE, req.query.cursor);
     const more = page.next !== undefined ? { has_more: true, next_cursor: page.next } : { has_more: false };
     if (page.entries.length === 0) return { welcomes: [], ...more };
-    const found = await deps.ctx.events.query([{ ids: page.entries.map((e) => e.id) }]);
+    const ids = page.entries.map((e) => e.id);
+    const found = await readAs(deps, reader, [{ ids, limit: ids.length }]);
     const byId = new Map(found.map((ev) => [ev.id, ev]));
-    // In mailbox order; an event already gone (deleted, retention) is left out.
-    const welcomes = page.entries.flatMap((e) => byId.get(e.id) ?? []).filter((ev) => deps.canRead(reader, ev));
+    // In mailbox order; an event already gone (deleted, retention) or not readable is left out.
+    const welcomes = page.entries.flatMap((e) => byId.get(e.id) ?? []);
     return { welcomes, ...more };
   });
 

@@ -3,13 +3,14 @@ import type { AccessControl } from '../../auth/access-control.js';
 import type { RelayConfig } from '../../config/types.js';
 import type { NostrEvent } from '../../nostr/event.js';
 import { ACCEPT, reject, type Decision } from '../../nostr/reasons.js';
-import { deletersOf, RECIPIENT_ADDRESSED_KINDS } from '../../nostr/deletion.js';
+import { tagValues } from '../../nostr/event.js';
+import { GIFT_WRAP_KIND } from '../../nostr/kinds.js';
 import { authPrefix, rejectIdentity, type MayDelete, type ReadGate, type RejectEvent, type RejectFilter, type RelayHooks, type SessionContext } from '../hooks.js';
 import { hasAllowedIdentity, isInboxDelivery, limitStrangerDeliveries, narrowOutsiderFilters, narrowToKinds } from './outsiders.js';
-import { limitEvents, limitFilters } from './rate-limits.js';
+import { limitConnections, limitEvents, limitFilters } from './rate-limits.js';
 
-/** Kinds only their `p`-tagged recipients may read: gift wraps (1059), Noise DMs (446), KeyPackage requests (447). */
-export const RECIPIENT_ONLY_KINDS: readonly number[] = RECIPIENT_ADDRESSED_KINDS;
+/** The core's kinds only their `p`-tagged recipients may read: gift wraps (NIP-59). Extensions add theirs (registerRecipientOnlyKinds). */
+export const RECIPIENT_ONLY_KINDS: readonly number[] = Object.freeze([GIFT_WRAP_KIND]);
 
 /** Options of the auth policies. */
 export type AuthPolicyOptions = {
@@ -96,7 +97,7 @@ export function requireAuthForRecipientKinds(kinds: readonly number[] = RECIPIEN
 }
 
 /**
- * ReadGate for kinds 1059, 446 and 447: only a connection authenticated as one of the event's
+ * ReadGate for recipient-only kinds: only a connection authenticated as one of the event's
  * `p`-tagged pubkeys may read it — on stored REQ results, live fanout and COUNT alike. With
  * `access`, a banned recipient reads nothing even if its connection still (or again) carries it:
  * with auth.required off, a banned key could otherwise AUTH afresh and fetch its gift wraps.
@@ -118,9 +119,21 @@ export function recipientOnlyReadGate(
   };
 }
 
-/** MayDelete (NIP-09): the recipient of a gift wrap, Noise DM or KeyPackage request may delete it (deletersOf). */
-export function giftWrapRecipientMayDelete(): MayDelete {
-  return (deleter, target) => deletersOf(target).includes(deleter);
+/** MayDelete (NIP-09): a `p` recipient of an event of `kinds` may delete it (the author is a throwaway or the sender). */
+export function recipientMayDelete(kinds: readonly number[] = RECIPIENT_ONLY_KINDS): MayDelete {
+  return (deleter, target) => kinds.includes(target.kind) && tagValues(target, 'p').includes(deleter);
+}
+
+/**
+ * Makes `kinds` recipient-only: readable only by a connection authenticated as a `p` recipient
+ * (read gate), anonymous readers asked to AUTH (rejectFilter), deletable by a recipient (mayDelete).
+ * The core registers gift wraps; an extension registers its own addressed kinds through
+ * ExtensionDeps.recipientOnly.
+ */
+export function registerRecipientOnlyKinds(hooks: RelayHooks, kinds: readonly number[], access: Pick<AccessControl, 'isBanned'>): void {
+  hooks.rejectFilter.push(requireAuthForRecipientKinds(kinds));
+  hooks.readGates.push(recipientOnlyReadGate(kinds, access));
+  hooks.mayDelete.push(recipientMayDelete(kinds));
 }
 
 /** What registerAccessPolicies needs. */
@@ -132,28 +145,21 @@ export type AccessPolicyDeps = {
 };
 
 /**
- * Registers the core's access policies, in this order: event bans and the allowlist gate (which lets
- * strangers' inbox deliveries through when configured), NIP-70, the strangers' inbox budget, rate
- * limits (after the auth gate, so strangers do not spend members' budgets) on EVENT; the allowlist
- * gate, AUTH prompts for recipient-only kinds and the REQ rate on REQ/COUNT; the outsiders' narrowing
- * to public kinds; the recipient-only read gate; gift-wrap deletion by its recipient.
+ * Registers the core's access policies: connections per IP; on EVENT the allowlist gate (which lets
+ * strangers' inbox deliveries through when configured) and NIP-70 as rejections, then the strangers'
+ * inbox budget and rate limits as charges (after every rejection, so a refused event spends no
+ * budget); on REQ/COUNT the allowlist gate, then the request rate as a charge; the outsiders'
+ * narrowing to public kinds; gift wraps recipient-only (prompt, read gate, deletion by recipient).
  */
 export function registerAccessPolicies(hooks: RelayHooks, deps: AccessPolicyDeps): void {
   const { auth } = deps.config;
   const opts = { required: auth.required, publicKinds: auth.public_read_kinds, inboxFromAnyone: auth.inbox_from_anyone };
   const limits = deps.rateLimited ? { counter: deps.rateLimited } : {};
-  hooks.rejectEvent.push(
-    requireAuthForEvents(deps.access, opts),
-    nip70Protected(),
-    limitStrangerDeliveries(deps.access, deps.config, limits),
-    limitEvents(deps.config.rate_limits, limits),
-  );
-  hooks.rejectFilter.push(
-    requireAuthForFilters(deps.access, opts),
-    requireAuthForRecipientKinds(),
-    limitFilters(deps.config.rate_limits, limits),
-  );
+  hooks.rejectConnection.push(limitConnections(deps.config.rate_limits, limits));
+  hooks.rejectEvent.push(requireAuthForEvents(deps.access, opts), nip70Protected());
+  hooks.chargeEvent.push(limitStrangerDeliveries(deps.access, deps.config, limits), limitEvents(deps.config.rate_limits, limits));
+  hooks.rejectFilter.push(requireAuthForFilters(deps.access, opts));
+  hooks.chargeRequest.push(limitFilters(deps.config.rate_limits, limits));
   hooks.overwriteFilters.push(narrowOutsiderFilters(deps.access, opts));
-  hooks.readGates.push(recipientOnlyReadGate(RECIPIENT_ONLY_KINDS, deps.access));
-  hooks.mayDelete.push(giftWrapRecipientMayDelete());
+  registerRecipientOnlyKinds(hooks, RECIPIENT_ONLY_KINDS, deps.access);
 }

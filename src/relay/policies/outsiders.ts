@@ -15,7 +15,7 @@ import type { NostrEvent } from '../../nostr/event.js';
 import type { Filter } from '../../nostr/filter.js';
 import { GIFT_WRAP_KIND } from '../../nostr/kinds.js';
 import { ACCEPT, reject } from '../../nostr/reasons.js';
-import type { OverwriteFilters, RejectEvent, SessionContext } from '../hooks.js';
+import type { ChargeEvent, OverwriteFilters, SessionContext } from '../hooks.js';
 import { TokenBucket } from './rate-limits.js';
 
 /** True when one of the connection's authenticated pubkeys is allowed (and not banned). */
@@ -59,7 +59,7 @@ export function isInboxDelivery(access: Pick<AccessControl, 'isAllowed'>, inboxF
 }
 
 /**
- * rejectEvent: a gift wrap delivered by a connection without an allowed identity (see
+ * chargeEvent: a gift wrap delivered by a connection without an allowed identity (see
  * isInboxDelivery) must fit `auth.inbox_max_bytes` and the per-IP
  * `rate_limits.inbox_deliveries_per_minute_per_ip`; members' deliveries are not concerned.
  */
@@ -67,7 +67,7 @@ export function limitStrangerDeliveries(
   access: Pick<AccessControl, 'isAllowed'>,
   config: Pick<RelayConfig, 'auth' | 'rate_limits'>,
   opts: { counter?: Counter<'scope'>; clock?: () => number } = {},
-): RejectEvent {
+): ChargeEvent {
   const clock = opts.clock ?? Date.now;
   const perIp = new TokenBucket({ limit: config.rate_limits.inbox_deliveries_per_minute_per_ip, windowMs: 60_000 });
   return (ctx, ev) => {

@@ -1,7 +1,7 @@
 import type { Counter } from 'prom-client';
 import type { RelayConfig } from '../../config/types.js';
 import { ACCEPT, reject } from '../../nostr/reasons.js';
-import type { RejectEvent, RejectFilter, SessionContext } from '../hooks.js';
+import type { ChargeEvent, ChargeRequest, RejectConnection, SessionContext } from '../hooks.js';
 
 /** Options of a TokenBucket limiter. */
 export type BucketOptions = {
@@ -108,12 +108,12 @@ function principal(ctx: SessionContext): string {
 type Charge = { bucket: TokenBucket; key: string; scope: string; what: string };
 
 /**
- * rejectEvent: events per minute per authenticated pubkey and per IP, plus per-kind buckets —
+ * chargeEvent: events per minute per authenticated pubkey and per IP, plus per-kind buckets —
  * group messages (445) per minute and KeyPackages (443, 30443) per hour — charged to the
  * connection's authenticated pubkey (its IP when it has none). Every bucket is checked before
  * any is charged, so a refused event costs nothing. Refusals are `rate-limited:`.
  */
-export function limitEvents(limits: RateLimitConfig, opts: RateLimitOptions = {}): RejectEvent {
+export function limitEvents(limits: RateLimitConfig, opts: RateLimitOptions = {}): ChargeEvent {
   const clock = opts.clock ?? Date.now;
   const perPubkey = new TokenBucket({ limit: limits.events_per_minute, windowMs: MINUTE });
   const perIp = new TokenBucket({ limit: limits.events_per_minute_per_ip, windowMs: MINUTE });
@@ -138,13 +138,23 @@ export function limitEvents(limits: RateLimitConfig, opts: RateLimitOptions = {}
   };
 }
 
-/** rejectFilter: REQ and COUNT per minute per connection (`reqs_per_minute`) → `rate-limited:`. */
-export function limitFilters(limits: RateLimitConfig, opts: RateLimitOptions = {}): RejectFilter {
+/** chargeRequest: REQ and COUNT per minute per connection (`reqs_per_minute`) → `rate-limited:`. */
+export function limitFilters(limits: RateLimitConfig, opts: RateLimitOptions = {}): ChargeRequest {
   const clock = opts.clock ?? Date.now;
   const perConnection = new TokenBucket({ limit: limits.reqs_per_minute, windowMs: MINUTE });
   return (ctx) => {
     if (perConnection.take(ctx.connId, clock())) return ACCEPT;
     opts.counter?.inc({ scope: 'req' });
     return reject('rate-limited', 'too many subscriptions, slow down');
+  };
+}
+
+/** rejectConnection: at most `connections_per_ip` open connections per IP in this process (0: unlimited). */
+export function limitConnections(limits: RateLimitConfig, opts: Pick<RateLimitOptions, 'counter'> = {}): RejectConnection {
+  return (_ip, open) => {
+    const max = limits.connections_per_ip;
+    if (max === 0 || open < max) return undefined;
+    opts.counter?.inc({ scope: 'connection' });
+    return 'too many connections from this address';
   };
 }

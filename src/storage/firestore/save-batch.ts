@@ -1,13 +1,13 @@
 import type { CollectionReference, DocumentReference, Transaction } from '@google-cloud/firestore';
 import { firstTagValue, type VerifiedEvent } from '../../nostr/event.js';
-import { deletersOf, mayDeleteStored } from '../../nostr/deletion.js';
+import { authorMayDelete, type DeletionRule } from '../../nostr/deletion.js';
 import { DELETION_KIND, kindClass } from '../../nostr/kinds.js';
-import type { DeletionRequest, SaveResult, SaveStatus } from '../../storage/types.js';
+import type { DeletionRequest, SaveItem, SaveResult, SaveStatus } from '../../storage/types.js';
 import { toEventDoc, type TombstoneDoc } from './event-doc.js';
 import { coordinateDocId } from './ids.js';
 
 /** One item of EventStore.saveBatch. */
-export type SaveItem = { event: VerifiedEvent; deletion?: DeletionRequest };
+export type { SaveItem };
 
 /** The collections a save touches. */
 export type SaveTarget = { events: CollectionReference; coords: CollectionReference; instance?: string };
@@ -99,7 +99,8 @@ class BatchView {
     const ev = item.event;
     const state = this.events.get(ev.id) ?? { type: 'missing' };
     if (state.type === 'event') return 'duplicate';
-    if (state.type === 'tomb' && deletersOf(ev).some((p) => state.deletedBy.includes(p))) return 'deleted';
+    const mayDelete = item.mayDelete ?? authorMayDelete;
+    if (state.type === 'tomb' && state.deletedBy.some((p) => mayDelete(p, ev))) return 'deleted';
     const d = dTag(ev);
     const coordId = coordOf(ev.kind, ev.pubkey, d);
     if (coordId) {
@@ -114,7 +115,7 @@ class BatchView {
     const recipients = ev.tags.filter((t) => t[0] === 'p' && typeof t[1] === 'string').map((t) => t[1] as string);
     this.events.set(ev.id, { type: 'event', kind: ev.kind, pubkey: ev.pubkey, d, recipients });
     this.put(this.target.events.doc(ev.id), toEventDoc(ev, this.target.instance));
-    if (item.deletion && ev.kind === DELETION_KIND) this.applyDeletion(ev, item.deletion);
+    if (item.deletion && ev.kind === DELETION_KIND) this.applyDeletion(ev, item.deletion, mayDelete);
     return 'saved';
   }
 
@@ -131,13 +132,13 @@ class BatchView {
     this.put(this.target.events.doc(id), null);
   }
 
-  private applyDeletion(deletion: VerifiedEvent, req: DeletionRequest): void {
+  private applyDeletion(deletion: VerifiedEvent, req: DeletionRequest, mayDelete: DeletionRule): void {
     const deleter = deletion.pubkey;
     for (const id of req.ids) {
       const state = this.events.get(id) ?? { type: 'missing' };
       // Decided here, inside the transaction, on the stored copy: the target may have been stored
       // after the relay planned the deletion. Someone else's event stays, without a tombstone.
-      if (state.type === 'event' && !mayDeleteStored(deleter, { ...state, tags: state.recipients.map((p) => ['p', p]) })) continue;
+      if (state.type === 'event' && !mayDelete(deleter, { ...state, tags: state.recipients.map((p) => ['p', p]) })) continue;
       if (state.type === 'event') {
         const coordId = coordOf(state.kind, state.pubkey, state.d);
         const c = coordId ? this.coords.get(coordId) : undefined;

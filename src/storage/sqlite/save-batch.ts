@@ -1,21 +1,19 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { deletersOf, mayDeleteStored, RECIPIENT_ADDRESSED_KINDS } from '../../nostr/deletion.js';
+import { authorMayDelete, type DeletionTarget } from '../../nostr/deletion.js';
 import type { VerifiedEvent } from '../../nostr/event.js';
 import { DELETION_KIND } from '../../nostr/kinds.js';
-import type { DeletionRequest, SaveResult, SaveStatus } from '../types.js';
+import type { SaveItem, SaveResult, SaveStatus } from '../types.js';
 import { toStorageError } from './errors.js';
 import { coordinateD, expiresAtOf, indexedTags, rawJson } from './event-row.js';
 
-/** One item of EventStore.saveBatch. */
-export type SaveItem = { event: VerifiedEvent; deletion?: DeletionRequest };
+export type { SaveItem };
 
 type CoordRow = { seq: number; id: string; created_at: number };
 type TargetRow = { seq: number; pubkey: string; kind: number; raw: string };
 
-/** A stored event as mayDeleteStored needs it; the tags are parsed only for kinds whose recipients may delete. */
-function storedTarget(row: TargetRow): { pubkey: string; kind: number; tags: string[][] } {
-  const tags = RECIPIENT_ADDRESSED_KINDS.includes(row.kind) ? (JSON.parse(row.raw) as { tags: string[][] }).tags : [];
-  return { pubkey: row.pubkey, kind: row.kind, tags };
+/** A stored event as a deletion rule sees it (deletions only: the tags are parsed from the stored text). */
+function storedTarget(row: TargetRow): DeletionTarget {
+  return { pubkey: row.pubkey, kind: row.kind, tags: (JSON.parse(row.raw) as { tags: string[][] }).tags };
 }
 
 /**
@@ -87,10 +85,10 @@ export class SqliteBatchSaver {
     }
   }
 
-  private saveOne({ event: ev, deletion }: SaveItem): SaveStatus {
+  private saveOne({ event: ev, deletion, mayDelete = authorMayDelete }: SaveItem): SaveStatus {
     if (this.st.hasId.get(ev.id) !== undefined) return 'duplicate';
     const tombs = this.st.tombDeleters.all(ev.id) as string[];
-    if (tombs.length > 0 && deletersOf(ev).some((pk) => tombs.includes(pk))) return 'deleted';
+    if (tombs.some((pk) => mayDelete(pk, ev))) return 'deleted';
     const d = coordinateD(ev);
     if (d !== undefined) {
       const until = this.st.addressUntil.get(ev.kind, ev.pubkey, d) as number | undefined;
@@ -107,22 +105,22 @@ export class SqliteBatchSaver {
     const raw = rawJson(ev);
     const { lastInsertRowid } = this.st.insertEvent.run(ev.id, ev.pubkey, ev.kind, ev.created_at, d ?? null, expiresAtOf(ev) ?? null, raw);
     for (const [name, value] of indexedTags(ev)) this.st.insertTag.run(name, value, ev.created_at, lastInsertRowid);
-    if (deletion && ev.kind === DELETION_KIND) this.applyDeletion(ev, deletion);
+    if (deletion && ev.kind === DELETION_KIND) this.applyDeletion(ev, deletion, mayDelete);
     return 'saved';
   }
 
   /**
    * Applies a NIP-09 request (see DeletionRequest): removes the listed ids the deleter may delete
-   * — decided here, inside the transaction, on the stored copy (deletersOf), since a target may have
-   * been stored after the relay planned the deletion — and the versions at the listed coordinates
-   * up to the deletion's created_at, and records tombstones so that later copies are refused (ids:
-   * only when the deleter is among deletersOf the arriving copy).
+   * — decided here, inside the transaction, on the stored copy (the relay's rule), since a target may
+   * have been stored after the relay planned the deletion — and the versions at the listed
+   * coordinates up to the deletion's created_at, and records tombstones so that later copies are
+   * refused (ids: only when the rule lets the deleter delete the arriving copy).
    */
-  private applyDeletion(ev: VerifiedEvent, req: DeletionRequest): void {
+  private applyDeletion(ev: VerifiedEvent, req: NonNullable<SaveItem['deletion']>, mayDelete: NonNullable<SaveItem['mayDelete']>): void {
     for (const id of req.ids) {
       const target = this.st.targetById.get(id) as TargetRow | undefined;
       if (target) {
-        if (!mayDeleteStored(ev.pubkey, storedTarget(target))) continue; // someone else's event: untouched, no tombstone
+        if (!mayDelete(ev.pubkey, storedTarget(target))) continue; // someone else's event: untouched, no tombstone
         this.deleteSeq(target.seq);
       }
       this.st.insertTomb.run(id, ev.pubkey);

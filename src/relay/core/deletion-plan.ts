@@ -1,6 +1,6 @@
-import { tagValues, type VerifiedEvent } from '../nostr/event.js';
-import type { DeletionRequest, EventStore } from '../storage/types.js';
-import type { MayDelete } from './hooks.js';
+import { tagValues, type VerifiedEvent } from '../../nostr/event.js';
+import type { DeletionRule } from '../../nostr/deletion.js';
+import type { DeletionRequest, EventStore } from '../../storage/types.js';
 
 /**
  * Works out what a NIP-09 deletion request may delete: `e` targets the deleter is allowed to
@@ -8,15 +8,13 @@ import type { MayDelete } from './hooks.js';
  * `a` coordinates of its own addressable events. Ids not stored yet are tombstoned too, so a
  * later copy is refused when the deleter was allowed to delete it.
  */
-export async function planDeletion(ev: VerifiedEvent, store: EventStore, mayDelete: MayDelete[]): Promise<DeletionRequest> {
+export async function planDeletion(ev: VerifiedEvent, store: Pick<EventStore, 'query'>, mayDelete: DeletionRule): Promise<DeletionRequest> {
   const wanted = [...new Set(tagValues(ev, 'e').filter((id) => /^[0-9a-f]{64}$/.test(id)))].slice(0, 1000);
   const stored = wanted.length > 0 ? await store.query([{ ids: wanted, limit: wanted.length }]) : [];
   const byId = new Map(stored.map((e) => [e.id, e]));
   const ids = wanted.filter((id) => {
     const target = byId.get(id);
-    if (!target) return true;
-    if (target.kind === 5) return false; // deleting a deletion has no effect (NIP-09)
-    return target.pubkey === ev.pubkey || mayDelete.some((allow) => allow(ev.pubkey, target));
+    return !target || mayDelete(ev.pubkey, target);
   });
   const addresses: DeletionRequest['addresses'] = [];
   for (const coord of tagValues(ev, 'a')) {

@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
-import type { VerifiedEvent } from '../nostr/event.js';
-import type { DeletionRequest, EventStore, SaveResult } from '../storage/types.js';
+import type { VerifiedEvent } from '../../nostr/event.js';
+import { authorMayDelete, type DeletionRule } from '../../nostr/deletion.js';
+import type { DeletionRequest, EventStore, SaveResult } from '../../storage/types.js';
 import type { Counter, Histogram } from 'prom-client';
+import type { OnEventsDeleted } from '../hooks.js';
 
 type Pending = { event: VerifiedEvent; deletion?: DeletionRequest; resolve: (r: SaveResult) => void };
 
@@ -13,10 +15,15 @@ export type WriterOptions = {
   storeOpDuration?: Histogram<'op'>;
   /** Counts each batch write as ok or error (nostr_relay_store_operations_total). */
   storeOps?: Counter<'op' | 'outcome'>;
+  /** Who may delete what (NIP-09): the stores apply it inside the transaction that deletes. Default: authors only. */
+  mayDelete?: DeletionRule;
+  /** Observers told of events removed by a deletion request or by `remove` (the hook slot, read live). */
+  onDeleted?: OnEventsDeleted[];
 };
 
 /**
- * The only code that writes events. Saves queued in the same tick are committed together in one
+ * The only code that writes events: saves, NIP-09 deletions and removals (retention, bans, consumed
+ * KeyPackages) all pass here, so the onEventsDeleted observers hear of every removal. Saves queued in the same tick are committed together in one
  * store batch (one transaction, one fsync), then each caller learns its own result. Callers send
  * `OK true` only after their promise resolves, i.e. after the commit.
  */
@@ -25,12 +32,15 @@ export class Writer {
   private scheduled = false;
   private inFlight: Promise<void> = Promise.resolve();
   private readonly maxBatch: number;
+  /** The NIP-09 rule the store applies (WriterOptions.mayDelete). */
+  readonly mayDelete: DeletionRule;
 
   constructor(
     private readonly store: EventStore,
     private readonly opts: WriterOptions,
   ) {
     this.maxBatch = opts.maxBatch ?? 500;
+    this.mayDelete = opts.mayDelete ?? authorMayDelete;
   }
 
   /** Queues one event (with its NIP-09 deletion, if kind 5) and resolves after the commit. */
@@ -42,6 +52,25 @@ export class Writer {
         setImmediate(() => this.drain());
       }
     });
+  }
+
+  /** Removes stored events (not a NIP-09 request: no tombstone) and tells the observers. The number removed. */
+  async remove(ids: string[]): Promise<number> {
+    if (ids.length === 0) return 0;
+    const n = await this.store.remove(ids);
+    await this.notifyDeleted(ids);
+    return n;
+  }
+
+  /** Tells the onEventsDeleted observers; a failing one is logged, never thrown to the caller. */
+  async notifyDeleted(ids: string[]): Promise<void> {
+    for (const hook of this.opts.onDeleted ?? []) {
+      try {
+        await hook(ids);
+      } catch (err) {
+        this.opts.logger.error({ err: (err as Error).message, ids: ids.length }, 'onEventsDeleted hook failed');
+      }
+    }
   }
 
   /** Events queued or being written. */
@@ -73,7 +102,8 @@ export class Writer {
     const end = this.opts.storeOpDuration?.startTimer({ op: 'save_batch' });
     let results: SaveResult[];
     try {
-      results = await this.store.saveBatch(batch.map(({ event, deletion }) => ({ event, deletion })));
+      const mayDelete = this.mayDelete;
+      results = await this.store.saveBatch(batch.map(({ event, deletion }) => ({ event, deletion, mayDelete })));
       this.opts.storeOps?.inc({ op: 'save_batch', outcome: 'ok' });
     } catch (err) {
       this.opts.storeOps?.inc({ op: 'save_batch', outcome: 'error' });

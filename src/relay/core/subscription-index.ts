@@ -1,5 +1,5 @@
-import type { NostrEvent } from '../nostr/event.js';
-import type { Filter } from '../nostr/filter.js';
+import type { NostrEvent } from '../../nostr/event.js';
+import type { Filter } from '../../nostr/filter.js';
 
 /** A live subscription: a connection's filters under its subscription id. */
 export type LiveSubscription<S> = { session: S; subId: string; filters: Filter[] };

@@ -1,6 +1,6 @@
-import type { NostrEvent } from '../nostr/event.js';
-import type { Filter } from '../nostr/filter.js';
-import type { ReadGate, SessionContext } from './hooks.js';
+import type { NostrEvent } from '../../nostr/event.js';
+import type { Filter } from '../../nostr/filter.js';
+import type { ReadGate, SessionContext } from '../hooks.js';
 
 /**
  * The one read gate: combines every ReadGate (core and extensions). Every read path — stored

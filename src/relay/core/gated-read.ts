@@ -7,11 +7,11 @@
  * pages until it has `limit` readable events, the store has no more, or the request's scan budget
  * is spent (a bound on the work: past it the answer may be short).
  */
-import { compareNewestFirst, type NostrEvent } from '../nostr/event.js';
-import type { Filter } from '../nostr/filter.js';
-import type { RelayConfig } from '../config/types.js';
-import type { EventStore, QueryBudget, QueryOptions } from '../storage/types.js';
-import type { SessionContext } from './hooks.js';
+import { compareNewestFirst, type NostrEvent } from '../../nostr/event.js';
+import type { Filter } from '../../nostr/filter.js';
+import type { RelayConfig } from '../../config/types.js';
+import type { EventStore, QueryBudget, QueryOptions } from '../../storage/types.js';
+import type { SessionContext } from '../hooks.js';
 import type { CombinedReadGate } from './read-gate.js';
 
 /** What a gated read needs. */

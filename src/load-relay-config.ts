@@ -1,6 +1,6 @@
-import { ConfigError, loadConfig, type LoadOptions } from '../config/load.js';
-import type { RelayConfig } from '../config/types.js';
-import { extensionSchemas, unknownExtensions } from '../extension-registry.js';
+import { ConfigError, loadConfig, type LoadOptions } from './config/load.js';
+import type { RelayConfig } from './config/types.js';
+import { extensionSchemas, unknownExtensions } from './extension-registry.js';
 
 /** Loads the config with every known extension's section schema, and checks extension names. */
 export function loadRelayConfig(opts: Omit<LoadOptions, 'extensionSchemas'> = {}): RelayConfig {

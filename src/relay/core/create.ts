@@ -1,0 +1,43 @@
+import type { Logger } from 'pino';
+import type { RelayConfig } from '../../config/types.js';
+import type { NostrEvent } from '../../nostr/event.js';
+import type { RelayMetrics } from '../../observability/metrics.js';
+import type { EventStore } from '../../storage/types.js';
+import type { RelayHooks } from '../hooks.js';
+import { PreauthGuard } from '../preauth.js';
+import { RelayCore } from './core.js';
+import { deletionRule } from './deletion-rule.js';
+import { LiveFanout } from './live.js';
+import type { AccessPolicy } from './parts.js';
+import { combineReadGates } from './read-gate.js';
+import { Writer } from './writer.js';
+
+/** The ports a core is built on. */
+export type CorePorts = {
+  config: RelayConfig;
+  logger: Logger;
+  metrics: RelayMetrics;
+  store: EventStore;
+  hooks: RelayHooks;
+  verify: (ev: NostrEvent, frame?: string) => Promise<boolean>;
+  access: AccessPolicy;
+};
+
+/**
+ * Builds the core's stateful pieces over its ports: the combined read gate, the writer (with the
+ * NIP-09 rule of the mayDelete hooks and the onEventsDeleted observers), the live fanout and the
+ * pre-auth guard. The hook arrays are read live, so extensions may register after this.
+ */
+export function createRelayCore(ports: CorePorts): RelayCore {
+  const { config, logger, metrics, store, hooks, verify, access } = ports;
+  const gate = combineReadGates(hooks.readGates);
+  const live = new LiveFanout(gate, hooks.overwriteResults, (n) => metrics.eventsBroadcast.inc(n));
+  const writer = new Writer(store, {
+    logger,
+    storeOpDuration: metrics.storeOpDuration,
+    storeOps: metrics.storeOps,
+    mayDelete: deletionRule(hooks.mayDelete),
+    onDeleted: hooks.onEventsDeleted,
+  });
+  return new RelayCore({ config, logger, metrics, store, writer, hooks, gate, live, verify, access, preauth: new PreauthGuard(config, access) });
+}

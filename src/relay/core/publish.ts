@@ -1,0 +1,189 @@
+import { checkEventShape, computeEventId, markVerified, type NostrEvent, type VerifiedEvent } from '../../nostr/event.js';
+import { DELETION_KIND, kindClass } from '../../nostr/kinds.js';
+import { reason, RelayError, type Reason } from '../../nostr/reasons.js';
+import type { SaveResult } from '../../storage/types.js';
+import type { SessionContext } from '../hooks.js';
+import type { CoreParts } from './parts.js';
+import { planDeletion } from './deletion-plan.js';
+
+/** What happened to one EVENT: accepted or not, and the reason sent with OK. */
+export type PublishOutcome = { accepted: boolean; why?: Reason; event?: VerifiedEvent };
+
+/**
+ * What the checks that depend on the event alone decided: an answer already (malformed, stored,
+ * forged, verifier overloaded), or the verified event to take through policies and the store.
+ */
+export type EventCheck = { done: PublishOutcome } | { event: VerifiedEvent };
+
+/** The reason text of `OK false "invalid: ..."` for a replaceable or addressable event older than the stored one. */
+const SUPERSEDED_MESSAGE = 'a newer version of this replaceable or addressable event is stored';
+
+const DUPLICATE: PublishOutcome = { accepted: true, why: reason('duplicate', 'already have this event') };
+
+/**
+ * May this actor read `ev` (the same rules as a REQ for it: the allowlist gate with the public
+ * kinds, then the read gate)? Only such an actor is told an event is stored (`duplicate:`); to
+ * others a stored event looks like one they could not have known.
+ */
+export function mayRead(parts: CoreParts, actor: SessionContext, ev: NostrEvent): boolean {
+  if (!parts.preauth.isTrusted(actor) && !parts.config.auth.public_read_kinds.includes(ev.kind)) return false;
+  return parts.gate.canRead(actor, ev);
+}
+
+function saveOutcome(result: SaveResult, mayKnow: boolean): PublishOutcome {
+  switch (result.status) {
+    case 'saved':
+      return { accepted: true };
+    case 'duplicate':
+      // Accepted either way (the event is stored); only a reader learns it was there before.
+      return mayKnow ? DUPLICATE : { accepted: true };
+    case 'superseded':
+      // Not stored, so not accepted (NIP-01 OK false): a client must not believe this version is live.
+      return { accepted: false, why: reason('invalid', SUPERSEDED_MESSAGE) };
+    case 'deleted':
+      return { accepted: false, why: reason('blocked', 'this event was deleted') };
+    default:
+      return { accepted: false, why: reason('error', 'could not store the event, try again') };
+  }
+}
+
+/**
+ * Shape, id, cheap duplicate check and signature. These depend on nothing an actor's earlier
+ * messages can change, so a transport may run them ahead (see `dispatch.ts`); never rejects.
+ * `frame` is the `["EVENT", raw]` text `raw` was parsed from, when the caller has it.
+ */
+export async function checkEvent(parts: CoreParts, actor: SessionContext, raw: unknown, frame?: string): Promise<EventCheck> {
+  const shapeProblem = checkEventShape(raw);
+  if (shapeProblem) return { done: { accepted: false, why: reason('invalid', shapeProblem) } };
+  const ev = raw as NostrEvent;
+  const trusted = parts.preauth.isTrusted(actor);
+  // Before AUTH the id is checked first, so a forged event gets the same answer whether or not its
+  // id is stored; a trusted actor's ids are checked by the verifier, off the event loop, and
+  // recomputed here only where the answer depends on them.
+  if (!trusted && computeEventId(ev) !== ev.id) return forged(parts, 'event id does not match its content');
+  // Refused for auth whatever its signature: no signature work for it.
+  const unverified = parts.preauth.refuseUnverified(actor, ev);
+  if (unverified) return { done: { accepted: false, why: unverified } };
+  try {
+    // Skip verifying what is already stored (the stored copy was verified) — only for an actor
+    // that may read it, and only when the id really commits to this content: a forged event carrying
+    // a stored id must not learn that the id is stored.
+    if (kindClass(ev.kind) !== 'ephemeral' && mayRead(parts, actor, ev) && (await parts.store.has(ev.id))) {
+      return computeEventId(ev) === ev.id ? { done: DUPLICATE } : forged(parts, 'event id does not match its content');
+    }
+    // The verifier checks id and signature off the event loop; strangers within their share of it.
+    const verify = () => parts.verify(ev, frame);
+    if (!(trusted ? await verify() : await parts.preauth.verifyAsStranger(verify))) {
+      return forged(parts, computeEventId(ev) !== ev.id ? 'event id does not match its content' : 'bad signature');
+    }
+  } catch (err) {
+    return { done: failureOutcome(parts, ev.id, err) };
+  }
+  return { event: markVerified(ev) };
+}
+
+/** A forged event (id or signature): counted, answered `invalid:`. */
+function forged(parts: CoreParts, why: string): EventCheck {
+  parts.metrics.invalidSignatures.inc();
+  return { done: { accepted: false, why: reason('invalid', why) } };
+}
+
+/** A thrown RelayError carries its own prefix (e.g. the verifier's queue is full: rate-limited). */
+function failureOutcome(parts: CoreParts, eventId: string, err: unknown, connId?: string): PublishOutcome {
+  if (err instanceof RelayError) return { accepted: false, why: err.reason };
+  parts.logger.error({ connId, eventId, err: (err as Error).message }, 'event handling failed');
+  return { accepted: false, why: reason('error', 'internal error') };
+}
+
+/** The first refusal of the pure rejectEvent hooks, then of the chargeEvent hooks (which spend budgets only when they accept). */
+async function firstRefusal(parts: CoreParts, actor: SessionContext, ev: VerifiedEvent): Promise<Reason | undefined> {
+  for (const hook of parts.hooks.rejectEvent) {
+    const decision = await hook(actor, ev);
+    if (!decision.ok) return decision.reason;
+  }
+  for (const charge of parts.hooks.chargeEvent) {
+    const decision = charge(actor, ev);
+    if (!decision.ok) return decision.reason;
+  }
+  return undefined;
+}
+
+type Release = () => Promise<void>;
+
+/** Runs the reserveEvent hooks; on a refusal releases what earlier ones held. The held releases, or the refusal. */
+async function reserve(parts: CoreParts, actor: SessionContext, ev: VerifiedEvent): Promise<Release[] | Reason> {
+  const held: Release[] = [];
+  for (const hook of parts.hooks.reserveEvent) {
+    const r = await hook(actor, ev);
+    if (!r.ok) {
+      await release(parts, ev, held);
+      return r.reason;
+    }
+    if (r.release) held.push(r.release);
+  }
+  return held;
+}
+
+/** Undoes reservations of an event that was not stored, newest first; a failing release is logged. */
+async function release(parts: CoreParts, ev: VerifiedEvent, held: Release[]): Promise<void> {
+  for (const undo of [...held].reverse()) {
+    try {
+      await undo();
+    } catch (err) {
+      parts.logger.error({ eventId: ev.id, err: (err as Error).message }, 'releasing a reservation failed');
+    }
+  }
+}
+
+/**
+ * Takes one event that passed `checkEvent` through policies (pure rejections, then charges),
+ * reservations (state claimed atomically before the save, released when it is not stored), the
+ * writer (the outcome only after the commit), the observers and then the one live path. Runs in the
+ * actor's order, so its effects follow the order of arrival.
+ */
+export async function acceptEvent(parts: CoreParts, actor: SessionContext, verified: VerifiedEvent): Promise<PublishOutcome> {
+  const refusal = await firstRefusal(parts, actor, verified);
+  if (refusal) return { accepted: false, why: refusal };
+  if (kindClass(verified.kind) === 'ephemeral') {
+    parts.live.fanout(verified);
+    return { accepted: true, event: verified };
+  }
+  const reserved = await reserve(parts, actor, verified);
+  if (!Array.isArray(reserved)) return { accepted: false, why: reserved };
+  const deletion = verified.kind === DELETION_KIND ? await planDeletion(verified, parts.store, parts.writer.mayDelete) : undefined;
+  const result = await parts.writer.save(verified, deletion);
+  if (result.status === 'error') {
+    parts.logger.error({ connId: actor.connId, eventId: verified.id, err: result.error.message }, 'store failed to save event');
+  }
+  if (result.status !== 'saved') await release(parts, verified, reserved);
+  const outcome = saveOutcome(result, result.status === 'duplicate' && mayRead(parts, actor, verified));
+  if (result.status === 'saved') {
+    // Observers first: a roster change or a KeyPackage entering the directory must be in effect
+    // before live subscribers are matched against the read gate.
+    await runObservers(parts, actor, verified);
+    if (deletion && deletion.ids.length > 0) await parts.writer.notifyDeleted(deletion.ids);
+    parts.live.fanout(verified);
+  }
+  return { ...outcome, event: verified };
+}
+
+/** The whole pipeline for one event: `checkEvent` (or its result, started earlier), then `acceptEvent`. */
+export async function publishEvent(parts: CoreParts, actor: SessionContext, raw: unknown, checked?: Promise<EventCheck>): Promise<PublishOutcome> {
+  const check = await (checked ?? checkEvent(parts, actor, raw));
+  if ('done' in check) return check.done;
+  try {
+    return await acceptEvent(parts, actor, check.event);
+  } catch (err) {
+    return failureOutcome(parts, check.event.id, err, actor.connId);
+  }
+}
+
+async function runObservers(parts: CoreParts, actor: SessionContext, ev: VerifiedEvent): Promise<void> {
+  for (const hook of parts.hooks.onEventSaved) {
+    try {
+      await hook(actor, ev);
+    } catch (err) {
+      parts.logger.error({ connId: actor.connId, eventId: ev.id, err: (err as Error).message }, 'onEventSaved hook failed');
+    }
+  }
+}
