@@ -5,6 +5,13 @@ import { checkEventShape, markVerified, type NostrEvent } from '../nostr/event.j
 import { serializeEvent } from '../nostr/frames.js';
 import { kindClass } from '../nostr/kinds.js';
 import type { EventStore } from '../storage/types.js';
+import type { RelayConfig } from '../config/types.js';
+import { createLogger } from '../observability/logger.js';
+import { createMetrics } from '../observability/metrics.js';
+import type { RelayCore } from '../relay/core/core.js';
+import { createRelayCore } from '../relay/core/create.js';
+import { createHooks } from '../relay/hooks.js';
+import { RECIPIENT_ONLY_KINDS, registerRecipientOnlyKinds } from '../relay/policies/auth.js';
 import { openStorage } from '../storage/open.js';
 import { loadRelayConfig } from '../load-relay-config.js';
 
@@ -48,18 +55,37 @@ async function exportEvents(store: EventStore, file?: string): Promise<number> {
   return n;
 }
 
-async function importEvents(store: EventStore, file?: string): Promise<{ saved: number; skipped: number; invalid: number }> {
+/**
+ * The relay's core for an import: the operator's backup is trusted for policy (no auth, rate or
+ * age limits: old events are the point), but it is written as the relay writes — through the
+ * writer, so a kind 5 deletes and tombstones what it names, with the relay's deletion rule.
+ */
+function importCore(config: RelayConfig, store: EventStore): RelayCore {
+  const hooks = createHooks();
+  const access = { isAllowed: () => true, isBanned: () => false };
+  registerRecipientOnlyKinds(hooks, RECIPIENT_ONLY_KINDS, access);
+  const logger = createLogger(config.logging.level);
+  return createRelayCore({ config, logger, metrics: createMetrics(), store, hooks, verify: async () => true, access });
+}
+
+/** The relay's answer to an imported event: stored, or already there / superseded / deleted. */
+async function importOne(core: RelayCore, ev: NostrEvent): Promise<'saved' | 'skipped'> {
+  const outcome = await core.publishVerified(IMPORT_ACTOR, markVerified(ev));
+  if (outcome.status === 'error') throw new Error(`could not store event ${ev.id}: ${outcome.why?.message ?? 'store error'}`);
+  return outcome.status === 'saved' ? 'saved' : 'skipped';
+}
+
+/** Who imports: the operator at the console. */
+const IMPORT_ACTOR = { connId: 'cli-import', ip: '127.0.0.1', authed: new Set<string>() };
+
+async function importEvents(core: RelayCore, file?: string): Promise<{ saved: number; skipped: number; invalid: number }> {
   const lines = createInterface({ input: file ? createReadStream(file) : process.stdin, crlfDelay: Infinity });
   const started = Date.now();
   const counts = { saved: 0, skipped: 0, invalid: 0 };
   let batch: NostrEvent[] = [];
   const flush = async () => {
-    const results = await store.saveBatch(batch.map((ev) => ({ event: markVerified(ev) })));
-    for (const r of results) {
-      if (r.status === 'saved') counts.saved++;
-      else if (r.status === 'error') throw r.error;
-      else counts.skipped++;
-    }
+    // Published together, committed together by the writer (one transaction for the batch).
+    for (const r of await Promise.all(batch.map((ev) => importOne(core, ev)))) counts[r]++;
     batch = [];
   };
   let lineNo = 0;
@@ -97,7 +123,7 @@ export async function runTransferCommand(command: 'export' | 'import', args: str
       const n = await exportEvents(storage.events, args[0]);
       process.stderr.write(`export done: ${n} events from ${storage.backend}\n`);
     } else {
-      const c = await importEvents(storage.events, args[0]);
+      const c = await importEvents(importCore(config, storage.events), args[0]);
       process.stderr.write(`import done into ${storage.backend}: ${c.saved} saved, ${c.skipped} already there or superseded, ${c.invalid} invalid\n`);
       if (c.invalid > 0) return 1;
     }

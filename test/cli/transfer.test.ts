@@ -53,7 +53,26 @@ describe('export and import (JSON lines)', () => {
     const dst = await openSqliteStorage({ path: join(dir, 'b.db') });
     expect(await dst.events.count([{}])).toBe(1201);
     await dst.close();
-  });
+  }, 120_000); // three CLI processes (tsx start-up each)
+
+  it('imports through the relay\'s writer: a kind 5 in the backup deletes and tombstones what it names', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'transfer-'));
+    const who = identity();
+    const doomed = signed(who, { content: 'doomed', created_at: now() - 10 });
+    const deletion = signed(who, { kind: 5, tags: [['e', doomed.id]], created_at: now() - 5 });
+    const file = join(dir, 'in.jsonl');
+    writeFileSync(file, `${JSON.stringify(doomed)}\n${JSON.stringify(deletion)}\n`);
+    const target = { storage: { sqlite: { path: join(dir, 'd.db') } } };
+    await cli(target, ['import', file]);
+    // The doomed event comes again (an older backup): refused as deleted, not stored.
+    writeFileSync(file, `${JSON.stringify(doomed)}\n`);
+    const again = await cli(target, ['import', file]);
+    expect(again.stderr).toMatch(/0 saved, 1 already there/);
+    const dst = await openSqliteStorage({ path: join(dir, 'd.db') });
+    expect(await dst.events.has(doomed.id)).toBe(false);
+    expect(await dst.events.has(deletion.id)).toBe(true);
+    await dst.close();
+  }, 120_000);
 
   it('refuses forged lines and reports them, importing the rest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'transfer-'));

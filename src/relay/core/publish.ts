@@ -1,13 +1,16 @@
 import { checkEventShape, computeEventId, markVerified, type NostrEvent, type VerifiedEvent } from '../../nostr/event.js';
 import { DELETION_KIND, kindClass } from '../../nostr/kinds.js';
 import { reason, RelayError, type Reason } from '../../nostr/reasons.js';
-import type { SaveResult } from '../../storage/types.js';
+import type { SaveResult, SaveStatus } from '../../storage/types.js';
 import type { SessionContext } from '../hooks.js';
 import type { CoreParts } from './parts.js';
 import { planDeletion } from './deletion-plan.js';
 
-/** What happened to one EVENT: accepted or not, and the reason sent with OK. */
-export type PublishOutcome = { accepted: boolean; why?: Reason; event?: VerifiedEvent };
+/**
+ * What happened to one EVENT: accepted or not, and the reason sent with OK. `status` is what the
+ * store did, for callers that may know it (the CLI import); a client is told only `why`.
+ */
+export type PublishOutcome = { accepted: boolean; why?: Reason; event?: VerifiedEvent; status?: SaveStatus | 'error' };
 
 /**
  * What the checks that depend on the event alone decided: an answer already (malformed, stored,
@@ -164,7 +167,7 @@ export async function acceptEvent(parts: CoreParts, actor: SessionContext, verif
     if (deletion && deletion.ids.length > 0) await parts.writer.notifyDeleted(deletion.ids);
     parts.live.fanout(verified);
   }
-  return { ...outcome, event: verified };
+  return { ...outcome, event: verified, status: result.status };
 }
 
 /** The whole pipeline for one event: `checkEvent` (or its result, started earlier), then `acceptEvent`. */
