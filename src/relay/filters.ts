@@ -1,6 +1,7 @@
 import type { Filter } from '../nostr/filter.js';
 import { closedFrame } from '../nostr/frames.js';
 import { reason } from '../nostr/reasons.js';
+import { QueryTooExpensiveError } from '../storage/types.js';
 import type { RelayContext } from './context.js';
 import type { Session } from './session.js';
 
@@ -52,4 +53,19 @@ export async function openRequest(
     return undefined;
   }
   return { id, filters };
+}
+
+/**
+ * Answers a REQ or COUNT whose read failed with `CLOSED`: too expensive (the client's filters are at
+ * fault: no error log, not a store error) or a store failure (logged, "try again").
+ */
+export function closeFailedRead(ctx: RelayContext, session: Session, subId: string, op: 'query' | 'count', err: unknown): void {
+  if (err instanceof QueryTooExpensiveError) {
+    ctx.metrics.storeOps.inc({ op, outcome: 'too_expensive' });
+    session.send(closedFrame(subId, err.reason));
+    return;
+  }
+  ctx.metrics.storeOps.inc({ op, outcome: 'error' });
+  ctx.logger.error({ connId: session.connId, err: (err as Error).message }, `${op} failed`);
+  session.send(closedFrame(subId, reason('error', op === 'query' ? 'could not run the query, try again' : 'could not count, try again')));
 }

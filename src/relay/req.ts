@@ -1,8 +1,7 @@
 import { closedFrame, eoseFrame, noticeFrame } from '../nostr/frames.js';
 import { reason } from '../nostr/reasons.js';
-import { QueryTooExpensiveError } from '../storage/types.js';
 import type { RelayContext } from './context.js';
-import { openRequest } from './filters.js';
+import { closeFailedRead, openRequest } from './filters.js';
 import type { Session } from './session.js';
 
 /** Closes a subscription of the session (CLOSE, replacement, or a relay decision): aborts its query, ends live delivery. */
@@ -40,15 +39,7 @@ export async function handleReq(ctx: RelayContext, session: Session, subId: unkn
     end();
     if (abort.signal.aborted) return;
     removeSubscription(ctx, session, id);
-    if (err instanceof QueryTooExpensiveError) {
-      // The client's filters, not the store, are at fault: no error log, not a store error.
-      ctx.metrics.storeOps.inc({ op: 'query', outcome: 'too_expensive' });
-      session.send(closedFrame(id, err.reason));
-      return;
-    }
-    ctx.metrics.storeOps.inc({ op: 'query', outcome: 'error' });
-    ctx.logger.error({ connId: session.connId, err: (err as Error).message }, 'query failed');
-    session.send(closedFrame(id, reason('error', 'could not run the query, try again')));
+    closeFailedRead(ctx, session, id, 'query', err);
     return;
   }
   end();
