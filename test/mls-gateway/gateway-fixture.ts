@@ -81,8 +81,11 @@ export async function gatewayFixture(
   const gateway = createMlsGateway({ now: () => clock.now });
   const gate = combineReadGates(hooks.readGates);
   const allowSet = new Set(allowed.map((a) => a.pk));
+  // Kind budgets off unless the test sets them (the fixture publishes many KeyPackages and messages).
+  const section = { enabled: true, group_messages_per_minute: 0, keypackages_per_hour: 0, ...config };
   await gateway.register(hooks, {
-    config: { enabled: true, ...config },
+    config: section,
+    liveConfig: () => section,
     logger: pino({ level: 'silent' }),
     metrics: registry,
     events: storage.events,

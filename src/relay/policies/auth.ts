@@ -72,9 +72,9 @@ export function nip70Protected(): RejectEvent {
  * kind is accepted (narrowOutsiderFilters then narrows it to those kinds).
  */
 export function requireAuthForFilters(access: AccessControl, opts: AuthPolicyOptions): RejectFilter {
-  const publicKinds = opts.publicKinds ?? [];
   return (ctx, filters, verb) => {
     if (!opts.required) return ACCEPT;
+    const publicKinds = opts.publicKinds ?? [];
     const decision = connectionAllowed(access, ctx, verb === 'REQ' ? 'read' : 'count');
     if (decision.ok || publicKinds.length === 0) return decision;
     return narrowToKinds(filters, publicKinds).length > 0 ? ACCEPT : decision;
@@ -126,7 +126,8 @@ export function giftWrapRecipientMayDelete(): MayDelete {
 /** What registerAccessPolicies needs. */
 export type AccessPolicyDeps = {
   access: AccessControl;
-  config: Pick<RelayConfig, 'auth' | 'rate_limits'>;
+  /** The live config: `[auth]` and `[rate_limits]` are read on every check, so a reload applies at once. */
+  config: () => Pick<RelayConfig, 'auth' | 'rate_limits'>;
   /** nostr_relay_rate_limited_total{scope}. */
   rateLimited?: Counter<'scope'>;
 };
@@ -139,19 +140,31 @@ export type AccessPolicyDeps = {
  * to public kinds; the recipient-only read gate; gift-wrap deletion by its recipient.
  */
 export function registerAccessPolicies(hooks: RelayHooks, deps: AccessPolicyDeps): void {
-  const { auth } = deps.config;
-  const opts = { required: auth.required, publicKinds: auth.public_read_kinds, inboxFromAnyone: auth.inbox_from_anyone };
+  const { config } = deps;
+  // Getters, so each check reads the live [auth] section.
+  const opts = {
+    get required() {
+      return config().auth.required;
+    },
+    get publicKinds() {
+      return config().auth.public_read_kinds;
+    },
+    get inboxFromAnyone() {
+      return config().auth.inbox_from_anyone;
+    },
+  };
   const limits = deps.rateLimited ? { counter: deps.rateLimited } : {};
+  const rateLimits = () => config().rate_limits;
   hooks.rejectEvent.push(
     requireAuthForEvents(deps.access, opts),
     nip70Protected(),
-    limitStrangerDeliveries(deps.access, deps.config, limits),
-    limitEvents(deps.config.rate_limits, limits),
+    limitStrangerDeliveries(deps.access, config, limits),
+    limitEvents(rateLimits, limits),
   );
   hooks.rejectFilter.push(
     requireAuthForFilters(deps.access, opts),
     requireAuthForRecipientKinds(),
-    limitFilters(deps.config.rate_limits, limits),
+    limitFilters(rateLimits, limits),
   );
   hooks.overwriteFilters.push(narrowOutsiderFilters(deps.access, opts));
   hooks.readGates.push(recipientOnlyReadGate(RECIPIENT_ONLY_KINDS, deps.access));
