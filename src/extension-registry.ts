@@ -9,12 +9,16 @@ export const extensionRegistry: Record<string, () => RelayExtension> = {
   'mls-gateway': () => createMlsGateway(),
 };
 
+let known: readonly ConfigExtension[] | undefined;
+
 /** Every known extension's name and config section (what the config loader, docs and admin console need). */
-export function configExtensions(): ConfigExtension[] {
-  return Object.entries(extensionRegistry).map(([name, create]) => {
+export function configExtensions(): readonly ConfigExtension[] {
+  // An extension is created only to read its section: creating one has no side effects until register().
+  known ??= Object.entries(extensionRegistry).map(([name, create]) => {
     const { config } = create();
     return config ? { name, config } : { name };
   });
+  return known;
 }
 
 /** Names in `extensions.enabled` that no extension answers to. */

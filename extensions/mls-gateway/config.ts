@@ -1,3 +1,4 @@
+import { derive } from '../../src/config/live.js';
 import type { ExtensionConfig } from '../../src/config/relay-schema.js';
 import { bool, choice, defaultsOf, int, type Infer, type Section } from '../../src/config/schema-dsl.js';
 import { PROFILES } from './profile.js';
@@ -84,14 +85,5 @@ export function readMlsGatewayConfig(raw: unknown): MlsGatewayConfig {
 
 /** The live section (ExtensionDeps.liveConfig) as a config, re-read only when a reload replaced it. */
 export function liveMlsGatewayConfig(source: () => unknown): () => MlsGatewayConfig {
-  let raw: unknown;
-  let cfg: MlsGatewayConfig | undefined;
-  return () => {
-    const next = source();
-    if (cfg === undefined || next !== raw) {
-      raw = next;
-      cfg = readMlsGatewayConfig(next);
-    }
-    return cfg;
-  };
+  return derive(source, readMlsGatewayConfig);
 }
