@@ -83,7 +83,7 @@ export function renderConfigDocs(): string {
     ),
     '',
     ...(moved.length > 0
-      ? ['## Moved keys', '', 'Still read at their old place (the relay logs a warning); rename them.', '', '| Old key | New key |', '|---|---|', ...moved, '']
+      ? ['## Moved keys', '', 'Still read at their old place, in the file or the old `RELAY_<SECTION>_<KEY>` variable (the relay logs a warning); rename them.', '', '| Old key | New key |', '|---|---|', ...moved, '']
       : []),
     '## Keys',
     '',

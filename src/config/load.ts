@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
+import { applyMovedKeys } from './moved-keys.js';
 import { relaySchema, type ConfigExtension } from './relay-schema.js';
 import { checkField, envNamesFor, isField, parseEnvValue, type Section } from './schema-dsl.js';
 import type { RelayConfig } from './types.js';
@@ -112,24 +113,6 @@ export function parseConfigText(text: string, file: string): Record<string, unkn
   }
 }
 
-/** Moves values set at a key's old path (ExtensionConfig.movedKeys) to its extension's section; returns the warnings. */
-function moveKeys(input: Record<string, unknown>, extensions: readonly ConfigExtension[]): string[] {
-  const warnings: string[] = [];
-  for (const { config } of extensions) {
-    for (const [oldPath, key] of Object.entries(config?.movedKeys ?? {})) {
-      const [section, name] = oldPath.split('.') as [string, string];
-      const table = input[section];
-      if (!table || typeof table !== 'object' || !(name in table)) continue;
-      const { [name]: value, ...rest } = table as Record<string, unknown>;
-      input[section] = rest;
-      const target = (input[config!.section] ?? {}) as Record<string, unknown>;
-      if (!(key in target)) input[config!.section] = { ...target, [key]: value };
-      warnings.push(`${oldPath} moved to ${config!.section}.${key}: rename it in the config file`);
-    }
-  }
-  return warnings;
-}
-
 /**
  * Loads, validates and deep-freezes the config. Collects every problem (unknown key, wrong
  * type, bad value) into one ConfigError naming each key and the expected form.
@@ -149,10 +132,11 @@ export function loadConfig(opts: LoadOptions = {}): RelayConfig {
   }
   if (opts.overrides) input = mergeConfigInput(input, opts.overrides);
   const extensions = opts.extensions ?? [];
-  const warnings = moveKeys(input, extensions);
+  const moved = applyMovedKeys(input, env, extensions);
+  const warnings = moved.warnings;
   const problems: string[] = [];
   const sources: Record<string, ConfigSource> = {};
-  const values = walk(relaySchema(extensions), input, '', { env, problems, sources });
+  const values = walk(relaySchema(extensions), moved.input, '', { env: moved.env, problems, sources });
   if (problems.length > 0) throw new ConfigError(problems);
   const sections: Record<string, unknown> = {};
   for (const { config: ext } of extensions) {

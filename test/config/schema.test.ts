@@ -46,6 +46,9 @@ describe('extension sections', () => {
     expect(old.sections.demo_ext?.budget).toBe(9);
     expect(configWarnings(old)).toEqual(['rate_limits.demo_budget moved to demo_ext.budget: rename it in the config file']);
     expect(load({ rate_limits: { demo_budget: 9 }, demo_ext: { budget: 3 } }).sections.demo_ext?.budget).toBe(3);
+    const fromEnv = loadConfig({ file: null, env: { RELAY_RATE_LIMITS_DEMO_BUDGET: '4' }, extensions: [demo] });
+    expect(fromEnv.sections.demo_ext?.budget).toBe(4);
+    expect(configWarnings(fromEnv)).toEqual(['RELAY_RATE_LIMITS_DEMO_BUDGET moved to RELAY_DEMO_EXT_BUDGET (demo_ext.budget): rename the variable']);
     // Without the extension the old key is unknown, as any other.
     expect(() => load({ rate_limits: { demo_budget: 9 } }, [])).toThrow(/unknown key rate_limits.demo_budget/);
   });
