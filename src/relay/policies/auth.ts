@@ -11,7 +11,7 @@ import { limitEvents, limitFilters } from './rate-limits.js';
 /** Kinds only their `p`-tagged recipients may read: gift wraps (1059), Noise DMs (446), KeyPackage requests (447). */
 export const RECIPIENT_ONLY_KINDS: readonly number[] = RECIPIENT_ADDRESSED_KINDS;
 
-/** Options of the auth policies. */
+/** Options of the auth policies; read on every check, so getters follow a live config (registerAccessPolicies). */
 export type AuthPolicyOptions = {
   /** auth.required: reads and writes need an authenticated, allowed pubkey. */
   required: boolean;
