@@ -8,9 +8,18 @@ import pino from 'pino';
 import { authAs, publish } from '../auth/e2e-support.js';
 import { RawClient } from '../harness.js';
 import { identity, signed } from '../helpers.js';
+import { nip98Header } from '../mls-gateway/e2e-support.js';
 import { nip11, startFileRelay, type FileRelay } from './reload-support.js';
 
-const alice = identity();
+const [alice, admin] = [identity(), identity()];
+
+/** The admin console's view of one key (GET /api/v1/admin/config, NIP-98 signed by `admin`). */
+async function adminConfigKey(r: FileRelay, key: string): Promise<Record<string, unknown> | undefined> {
+  const path = '/api/v1/admin/config';
+  const res = await fetch(`${r.server.httpUrl}${path}`, { headers: { authorization: nip98Header(admin, `http://relay.test${path}`, 'GET') } });
+  const body = (await res.json()) as { keys: Record<string, unknown>[] };
+  return body.keys.find((k) => k.key === key);
+}
 let relay: FileRelay | undefined;
 afterEach(async () => {
   await relay?.stop();
@@ -20,17 +29,22 @@ afterEach(async () => {
 const filters = (n: number) => Array.from({ length: n }, (_, i) => ({ kinds: [i + 1], limit: 1 }));
 
 describe('hot reload of the config file', () => {
-  it('[limits]: a lower max_filters refuses the next REQ on an open connection, and NIP-11 shows the new limits', async () => {
-    relay = await startFileRelay({ auth: { required: false }, limits: { max_filters: 5, max_subscriptions: 10 } });
+  it('[limits]: a lower max_filters refuses the next REQ on an open connection; NIP-11 and the admin console show it', async () => {
+    relay = await startFileRelay({ auth: { required: false, admin_pubkeys: [admin.pk] }, limits: { max_filters: 5, max_subscriptions: 10 } });
     const c = await RawClient.open(relay.server.wsUrl);
     try {
       expect((await c.req('before', ...filters(3))).closed).toBeUndefined();
       expect(((await nip11(relay.server)).limitation as Record<string, unknown>).max_filters).toBe(5);
-      await relay.edit({ auth: { required: false }, limits: { max_filters: 2, max_subscriptions: 3 }, relay_info: { name: 'renamed' } });
+      await relay.edit({
+        auth: { required: false, admin_pubkeys: [admin.pk] },
+        limits: { max_filters: 2, max_subscriptions: 3 },
+        relay_info: { name: 'renamed' },
+      });
       expect((await c.req('after', ...filters(3))).closed).toBe('invalid: too many filters (max 2)');
       const info = await nip11(relay.server);
       expect(info.name).toBe('renamed');
       expect(info.limitation).toMatchObject({ max_filters: 2, max_subscriptions: 3 });
+      expect(await adminConfigKey(relay, 'limits.max_filters')).toMatchObject({ value: 2, source: 'file', reloadable: true });
     } finally {
       c.close();
     }
