@@ -21,6 +21,7 @@ export type AuthEventCheck = (ev: NostrEvent, challenge: string) => string | und
 
 /** Everything the protocol handlers need. Built once by the composition root. */
 export type RelayContext = {
+  /** The live config (a getter: a reload of the file replaces it); read a key where it is used, never keep a copy. */
   config: RelayConfig;
   logger: Logger;
   metrics: RelayMetrics;
