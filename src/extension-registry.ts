@@ -1,20 +1,24 @@
-import type { Section } from './config/schema-dsl.js';
+import type { ConfigExtension } from './config/relay-schema.js';
 import type { RelayConfig } from './config/types.js';
 import type { ExtensionDeps, RelayExtension } from './relay/extension.js';
 import type { RelayHooks } from './relay/hooks.js';
-import { createMlsGateway, mlsGatewaySchema } from '../extensions/mls-gateway/index.js';
+import { createMlsGateway } from '../extensions/mls-gateway/index.js';
 
-/** A known extension: its TOML section and schema, and its factory. */
-type ExtensionEntry = { section: string; schema: Section; create: () => RelayExtension };
-
-/** The one place in src/ that names extensions/. */
-export const extensionRegistry: Record<string, ExtensionEntry> = {
-  'mls-gateway': { section: 'mls_gateway', schema: mlsGatewaySchema, create: () => createMlsGateway() },
+/** The one place in src/ that names extensions/: each known extension's factory, by name. */
+export const extensionRegistry: Record<string, () => RelayExtension> = {
+  'mls-gateway': () => createMlsGateway(),
 };
 
-/** Config schemas of every known extension, keyed by TOML section. */
-export function extensionSchemas(): Record<string, Section> {
-  return Object.fromEntries(Object.values(extensionRegistry).map((e) => [e.section, e.schema]));
+let known: readonly ConfigExtension[] | undefined;
+
+/** Every known extension's name and config section (what the config loader, docs and admin console need). */
+export function configExtensions(): readonly ConfigExtension[] {
+  // An extension is created only to read its section: creating one has no side effects until register().
+  known ??= Object.entries(extensionRegistry).map(([name, create]) => {
+    const { config } = create();
+    return config ? { name, config } : { name };
+  });
+  return known;
 }
 
 /** Names in `extensions.enabled` that no extension answers to. */
@@ -24,21 +28,23 @@ export function unknownExtensions(config: RelayConfig): string[] {
 
 /**
  * Creates and registers the enabled extensions, in the listed order. An extension whose section
- * says `enabled = false` is skipped.
+ * says `enabled = false` is skipped. `liveConfig` is the relay's config as of the last reload.
  */
 export async function loadExtensions(
   config: RelayConfig,
   hooks: RelayHooks,
-  deps: Omit<ExtensionDeps, 'config'>,
+  deps: Omit<ExtensionDeps, 'config' | 'liveConfig'> & { liveConfig: () => RelayConfig },
 ): Promise<RelayExtension[]> {
   const loaded: RelayExtension[] = [];
   for (const name of config.extensions.enabled) {
-    const entry = extensionRegistry[name];
-    if (!entry) throw new Error(`unknown extension ${name}`);
-    const section = config.sections[entry.section] ?? {};
+    const create = extensionRegistry[name];
+    if (!create) throw new Error(`unknown extension ${name}`);
+    const ext = create();
+    const sectionOf = (c: RelayConfig) => (ext.config ? (c.sections[ext.config.section] ?? {}) : {});
+    const section = sectionOf(config);
     if (section.enabled === false) continue;
-    const ext = entry.create();
-    await ext.register(hooks, { ...deps, config: section, logger: deps.logger.child({ ext: name }) });
+    const extDeps = { ...deps, config: section, liveConfig: () => sectionOf(deps.liveConfig()), logger: deps.logger.child({ ext: name }) };
+    await ext.register(hooks, extDeps);
     loaded.push(ext);
   }
   return loaded;

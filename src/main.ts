@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ConfigError } from './config/load.js';
+import { ConfigError, configWarnings } from './config/load.js';
 import { loadRelayConfig } from './load-relay-config.js';
 import { startRelay } from './server.js';
 
@@ -40,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
     case 'check-config': {
       const config = loadRelayConfig();
       console.log(`config ok: ${config.file ?? '(defaults)'} — storage ${config.storage.backend}, listening on ${config.server.host}:${config.server.port}`);
+      for (const warning of configWarnings(config)) console.log(`warning: ${warning}`);
       return 0;
     }
     case 'allowlist': {

@@ -10,7 +10,7 @@ import { nip11Plugin } from './http/nip11.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type RelayMetrics } from './observability/metrics.js';
 import { registerHealthGauge, registerMemoryLimitGauge } from './observability/health-gauge.js';
-import type { RelayContext } from './relay/context.js';
+import { transportContext, type RelayContext } from './relay/context.js';
 import type { RelayExtension } from './relay/extension.js';
 import { createHooks } from './relay/hooks.js';
 import { createRelayCore } from './relay/core/create.js';
@@ -19,11 +19,10 @@ import { SessionRegistry } from './relay/sessions.js';
 import { createWsServer } from './relay/ws-server.js';
 import { startMaintenance } from './runtime/maintenance.js';
 import { gracefulShutdown } from './runtime/shutdown.js';
-import { extensionSchemas, loadExtensions } from './extension-registry.js';
+import { configExtensions, loadExtensions } from './extension-registry.js';
 import { adminAuthenticator, registerAdmin } from './http/admin/index.js';
 import { openStorage } from './storage/open.js';
 import { AccessControl } from './auth/access-control.js';
-import { watchAllowlistFile, type AllowlistWatcher } from './auth/allowlist-file.js';
 import { authMetrics } from './auth/metrics.js';
 import { authEventChecker } from './auth/nip42.js';
 import { relayHttpUrl } from './auth/nip98.js';
@@ -33,13 +32,18 @@ import { SharedReplayGuard } from './auth/shared-replay.js';
 import { keepRawJsonBodies } from './http/raw-body.js';
 import { registerAccessPolicies, registerRecipientOnlyKinds } from './relay/policies/auth.js';
 import { createVerifier } from './verify/pool.js';
-import { loadRelayConfig } from './load-relay-config.js';
+import { LiveConfig } from './config/live.js';
+import { configWarnings, reloadConfig } from './config/load.js';
+import { watchRelayConfig } from './config/reload.js';
 import type { Storage } from './storage/types.js';
 
 /** A running relay. */
 export type RelayServer = {
   app: FastifyInstance;
+  /** The config the relay started with. */
   config: RelayConfig;
+  /** The running config: `config` with the reloadable keys of each valid edit of its file applied. */
+  liveConfig: LiveConfig;
   ctx: RelayContext;
   storage: Storage;
   sessions: SessionRegistry;
@@ -78,6 +82,9 @@ function httpTimeouts(requestMs: number) {
 export async function startRelay(config: RelayConfig, opts: StartOptions = {}): Promise<RelayServer> {
   const startedAt = Date.now();
   const logger = opts.logger ?? createLogger(config.logging.level);
+  // What a hot reload of the config file replaces; everything that uses a reloadable key reads it from here.
+  const liveConfig = new LiveConfig(config);
+  for (const warning of configWarnings(config)) logger.warn({ file: config.file }, warning);
   const metrics = createMetrics();
   const storage = await openStorage(config, logger);
   const verifier = await createVerifier({
@@ -97,11 +104,11 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   // Bans made by an admin on another instance (same store) reach this one within seconds.
   access.startRefresh(2000);
   const hooks = createHooks();
-  registerCorePolicies(hooks, config);
-  registerAccessPolicies(hooks, { access, config, rateLimited: authCounters.rateLimited });
-  const core = createRelayCore({ config, logger, metrics, store: storage.events, hooks, verify: (ev, frame) => verifier.verify(ev, frame), access });
+  registerCorePolicies(hooks, liveConfig.get);
+  registerAccessPolicies(hooks, { access, config: liveConfig.get, rateLimited: authCounters.rateLimited });
+  const core = createRelayCore({ config: liveConfig.get, logger, metrics, store: storage.events, hooks, verify: (ev, frame) => verifier.verify(ev, frame), access });
   const { gate, writer } = core.parts;
-  const ctx: RelayContext = { ...core.parts, core, checkAuthEvent: authEventChecker(config.server.url, config.auth.challenge_ttl_seconds) };
+  const ctx = transportContext(core, authEventChecker(config.server.url, () => liveConfig.current.auth.challenge_ttl_seconds));
   const sessions = new SessionRegistry();
   access.onRevoked((pubkey) => sessions.revoke(ctx, pubkey));
   const httpUrl = relayHttpUrl(config.server.url);
@@ -109,7 +116,16 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   const replay = new SharedReplayGuard(storage.kv, HTTP_AUTH_REPLAY_TTL_SECONDS);
   // A read's NIP-98 token may be used again only from the IP that first used it (src/auth/replay-cache.ts mayReuse).
   const requestIp = (req: FastifyRequest) => clientIp(req.raw, config.server.trust_proxy);
-  const authenticateHttp = httpAuthenticator({ access, relayHttpUrl: httpUrl, required: config.auth.required, metrics: authCounters, replay, clientIp: requestIp });
+  const authenticateHttp = httpAuthenticator({
+    access,
+    relayHttpUrl: httpUrl,
+    get required() {
+      return liveConfig.current.auth.required;
+    },
+    metrics: authCounters,
+    replay,
+    clientIp: requestIp,
+  });
   // One admin check for the console's API and the gateway's admin routes: NIP-98 (same replay guard) or a console session.
   const authenticateAdmin = adminAuthenticator({ access, kv: storage.kv, relayHttpUrl: httpUrl, replay, metrics: authCounters, clientIp: requestIp });
 
@@ -127,6 +143,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     authenticateAdmin: async (req) => (await authenticateAdmin(req)).pubkey,
     isAllowed: (pubkey) => access.isAllowed(pubkey),
     canRead: (c, ev) => gate.canRead(c, ev),
+    liveConfig: liveConfig.get,
   });
 
   const app: FastifyInstance = Fastify({
@@ -138,13 +155,13 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   });
   keepRawJsonBodies(app);
   await app.register(rateLimit, {
-    max: config.rate_limits.http_per_minute || Number.MAX_SAFE_INTEGER,
+    max: () => liveConfig.current.rate_limits.http_per_minute || Number.MAX_SAFE_INTEGER,
     timeWindow: 60_000,
     keyGenerator: (req) => clientIp(req.raw, config.server.trust_proxy),
     allowList: (req) => req.url === '/health',
   });
   await app.register(nip11Plugin, {
-    config: () => config,
+    config: liveConfig.get,
     contributions: () => extensions.map((e) => e.nip11?.() ?? {}),
   });
   await app.register(healthPlugin, { startedAt, checks: { database: () => storage.events.health() } });
@@ -170,8 +187,8 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     store: storage.events,
     sessions,
     registry: metrics.registry,
-    config,
-    extensionSchemas: extensionSchemas(),
+    config: liveConfig.get,
+    extensions: configExtensions(),
     backend: storage.backend,
     startedAt,
     health: { database: () => storage.events.health() },
@@ -187,15 +204,14 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   });
   // Events committed by other instances enter the same live path as this one's commits.
   const stopRemote = storage.watchRemote?.((ev) => core.deliverRemote(ev));
-  // The allowlist in the config file is applied within a second of an edit, without restart.
-  const watcher: AllowlistWatcher | undefined = config.file
-    ? watchAllowlistFile({
-        file: config.file,
-        logger,
-        load: () => loadRelayConfig({ file: config.file }),
-        initial: { allowlist: config.auth.allowlist, admins: config.auth.admin_pubkeys },
-        onChange: (lists) => access.setConfigLists(lists.allowlist, lists.admins),
-      })
+  // Edits of the config file's reloadable keys apply within a second, without restart.
+  liveConfig.onChange((next, prev) => {
+    if (next.auth.allowlist !== prev.auth.allowlist || next.auth.admin_pubkeys !== prev.auth.admin_pubkeys) {
+      access.setConfigLists(next.auth.allowlist, next.auth.admin_pubkeys);
+    }
+  });
+  const watcher = config.file
+    ? watchRelayConfig({ file: config.file, live: liveConfig, load: () => reloadConfig(config), extensions: configExtensions(), logger })
     : undefined;
   if (config.auth.required && config.auth.allowlist.length === 0 && config.auth.admin_pubkeys.length === 0) {
     logger.warn(
@@ -206,7 +222,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   const stopMaintenance = startMaintenance(storage.events, extensions, logger);
 
   await app.listen({ host: config.server.host, port: config.server.port });
-  const metricsServer = await startMetricsServer(config, metrics.registry);
+  const metricsServer = await startMetricsServer(config, metrics.registry, liveConfig.get);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
@@ -215,6 +231,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   return {
     app,
     config,
+    liveConfig,
     ctx,
     storage,
     sessions,

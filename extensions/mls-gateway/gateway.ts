@@ -1,6 +1,7 @@
+import type { Counter } from 'prom-client';
 import type { RelayHooks } from '../../src/relay/hooks.js';
 import type { ExtensionDeps, RelayExtension } from '../../src/relay/extension.js';
-import { defaultMlsGatewayConfig, readMlsGatewayConfig } from './config.js';
+import { defaultMlsGatewayConfig, liveMlsGatewayConfig, mlsGatewayConfig, readMlsGatewayConfig } from './config.js';
 import type { GatewayContext } from './context.js';
 import { claimKeyPackagesOnFetch } from './directory/claims.js';
 import { updateLowPoolGauge } from './directory/directory-store.js';
@@ -11,6 +12,7 @@ import { createGatewayMetrics } from './metrics.js';
 import { gatewayNip11 } from './nip11.js';
 import { forgetDeletedEvents, keepGatewayState } from './observers.js';
 import { rejectInvalidKeyPackages } from './policies/keypackage-policy.js';
+import { limitGatewayKinds } from './policies/kind-rate-limits.js';
 import { rejectMalformedMessages } from './policies/message-shape.js';
 import { rejectAccountKeyGroupMessages, rejectPredecessorKinds } from './policies/profile-policy.js';
 import { rejectRosterChanges, requireGroupMembership } from './policies/roster-policy.js';
@@ -35,6 +37,9 @@ export type MlsGateway = RelayExtension & {
 };
 
 function registerPolicies(hooks: RelayHooks, ctx: GatewayContext, deps: ExtensionDeps): void {
+  // Budgets first: a refused event costs no validation. The core's rate-limit counter, when registered.
+  const counter = deps.metrics.getSingleMetric('nostr_relay_rate_limited_total') as Counter<'scope'> | undefined;
+  hooks.chargeEvent.push(limitGatewayKinds(liveMlsGatewayConfig(deps.liveConfig), counter ? { counter } : {}));
   if (ctx.cfg.profile === 'strict') {
     if (!ctx.cfg.predecessor_kinds) hooks.rejectEvent.push(rejectPredecessorKinds(ctx));
     hooks.rejectEvent.push(rejectAccountKeyGroupMessages(ctx, deps.isAllowed));
@@ -63,6 +68,7 @@ export function createMlsGateway(opts: MlsGatewayOptions = {}): MlsGateway {
   let cfg = defaultMlsGatewayConfig();
   return {
     name: 'mls-gateway',
+    config: mlsGatewayConfig,
     async register(hooks: RelayHooks, deps: ExtensionDeps) {
       cfg = readMlsGatewayConfig(deps.config);
       if (!cfg.enabled) {

@@ -62,15 +62,17 @@ export function checkAuthEvent(ev: NostrEvent, expect: AuthEventExpectation): De
 
 /**
  * The check in the shape the session layer takes (RelayContext.checkAuthEvent): bound to this
- * relay's URL and TTL, returning the refusal text (without prefix) or undefined.
+ * relay's URL and TTL, returning the refusal text (without prefix) or undefined. A TTL function is
+ * read on every check (auth.challenge_ttl_seconds reloads).
  */
 export function authEventChecker(
   relayUrl: string,
-  ttlSeconds: number,
+  ttlSeconds: number | (() => number),
   clock: () => number = () => Math.floor(Date.now() / 1000),
 ): (ev: NostrEvent, challenge: string) => string | undefined {
   return (ev, challenge) => {
-    const decision = checkAuthEvent(ev, { challenge, relayUrl, nowSeconds: clock(), ttlSeconds });
+    const ttl = typeof ttlSeconds === 'function' ? ttlSeconds() : ttlSeconds;
+    const decision = checkAuthEvent(ev, { challenge, relayUrl, nowSeconds: clock(), ttlSeconds: ttl });
     return decision.ok ? undefined : decision.reason.message;
   };
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
+import { applyMovedKeys } from './moved-keys.js';
+import { relaySchema, type ConfigExtension } from './relay-schema.js';
 import { checkField, envNamesFor, isField, parseEnvValue, type Section } from './schema-dsl.js';
-import { coreSchema } from './schema.js';
 import type { RelayConfig } from './types.js';
 
 /** Every problem found in a config, reported together (RELAY_ERR_CONFIG_INVALID). */
@@ -21,12 +22,24 @@ export function configPath(env: NodeJS.ProcessEnv = process.env): string {
 /** Where the value of each key came from. */
 export type ConfigSource = 'env' | 'file' | 'default';
 
-// Filled by loadConfig: dotted key → source, per loaded (frozen) config object.
+// Filled by loadConfig: dotted key → source, and what the operator should fix, per loaded (frozen) config object.
 const sourcesOf = new WeakMap<RelayConfig, Readonly<Record<string, ConfigSource>>>();
+const warningsOf = new WeakMap<RelayConfig, readonly string[]>();
+const optionsOf = new WeakMap<RelayConfig, LoadOptions>();
 
 /** Where each key of a config made by loadConfig came from (`env` names the variable's key; `file` includes test overrides). */
 export function configSources(config: RelayConfig): Readonly<Record<string, ConfigSource>> {
   return sourcesOf.get(config) ?? {};
+}
+
+/** Remembers where the keys of `config` came from (loadConfig, and a reload that merges two configs). */
+export function recordSources(config: RelayConfig, sources: Readonly<Record<string, ConfigSource>>): void {
+  sourcesOf.set(config, Object.freeze({ ...sources }));
+}
+
+/** Things in the file that still work but should be changed (e.g. a key that moved to an extension's section). */
+export function configWarnings(config: RelayConfig): readonly string[] {
+  return warningsOf.get(config) ?? [];
 }
 
 type Walk = { env: NodeJS.ProcessEnv; problems: string[]; sources: Record<string, ConfigSource> };
@@ -58,7 +71,8 @@ function walk(schema: Section, input: Record<string, unknown>, path: string, w: 
   return out;
 }
 
-function deepFreeze<T>(value: T): T {
+/** Freezes an object and everything in it. */
+export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const v of Object.values(value)) deepFreeze(v);
     Object.freeze(value);
@@ -71,8 +85,8 @@ export type LoadOptions = {
   /** File to read; undefined reads configPath(env); null uses defaults only. */
   file?: string | null;
   env?: NodeJS.ProcessEnv;
-  /** Schemas of extension sections, keyed by TOML section name. */
-  extensionSchemas?: Record<string, Section>;
+  /** The extensions this relay is built with: their names (the default of `extensions.enabled`) and config sections. */
+  extensions?: readonly ConfigExtension[];
   /** Values layered over the file (tests). */
   overrides?: Record<string, unknown>;
 };
@@ -117,17 +131,33 @@ export function loadConfig(opts: LoadOptions = {}): RelayConfig {
     input = parseConfigText(text, file);
   }
   if (opts.overrides) input = mergeConfigInput(input, opts.overrides);
-  const schema: Section = { ...coreSchema, ...(opts.extensionSchemas ?? {}) };
+  const extensions = opts.extensions ?? [];
+  const moved = applyMovedKeys(input, env, extensions);
+  const warnings = moved.warnings;
   const problems: string[] = [];
   const sources: Record<string, ConfigSource> = {};
-  const values = walk(schema, input, '', { env, problems, sources });
+  const values = walk(relaySchema(extensions), moved.input, '', { env: moved.env, problems, sources });
   if (problems.length > 0) throw new ConfigError(problems);
   const sections: Record<string, unknown> = {};
-  for (const name of Object.keys(opts.extensionSchemas ?? {})) {
-    sections[name] = values[name];
-    delete values[name];
+  for (const { config: ext } of extensions) {
+    if (!ext) continue;
+    sections[ext.section] = values[ext.section];
+    delete values[ext.section];
   }
   const config = deepFreeze({ ...values, sections, ...(file ? { file } : {}) }) as unknown as RelayConfig;
-  sourcesOf.set(config, Object.freeze(sources));
+  recordSources(config, sources);
+  warningsOf.set(config, Object.freeze(warnings));
+  optionsOf.set(config, { ...opts, file, env });
   return config;
+}
+
+/**
+ * Reads the file of `config` again with the options that made it (the same environment, test
+ * overrides and extensions), so a reload sees the file's edits and nothing else. Throws
+ * ConfigError like loadConfig.
+ */
+export function reloadConfig(config: RelayConfig): RelayConfig {
+  const opts = optionsOf.get(config);
+  if (!opts) throw new Error('RELAY_ERR_CONFIG_RELOAD: this config was not made by loadConfig');
+  return loadConfig(opts);
 }

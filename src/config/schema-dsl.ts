@@ -1,35 +1,58 @@
-/** A leaf of the config schema: its type, default, description and how it is checked. */
-export type Field = {
-  type: 'string' | 'integer' | 'number' | 'boolean' | 'string[]' | 'integer[]';
-  default: unknown;
-  description: string;
+/** The value types a config key can have. */
+export type FieldType = 'string' | 'integer' | 'number' | 'boolean' | 'string[]' | 'integer[]';
+
+/**
+ * A leaf of the config schema: the one declaration of a key (type, default, description, whether
+ * it reloads). `T` is the TypeScript type of its value, so the config types are inferred from the
+ * schema (Infer) instead of written twice.
+ */
+export type Field<T = unknown> = {
+  readonly type: FieldType;
+  readonly default: T;
+  readonly description: string;
   /** Allowed values for strings. */
-  oneOf?: readonly string[];
-  min?: number;
-  max?: number;
+  readonly oneOf?: readonly string[];
+  readonly min?: number;
+  readonly max?: number;
   /** Extra check; returns the expected form when the value is wrong. */
-  check?: (value: unknown) => string | undefined;
+  readonly check?: (value: unknown) => string | undefined;
   /** Environment variable(s) that override this key (Cloud Run); the first one set wins. */
-  env?: string | readonly string[];
-  /** Applied by a hot reload without restart. */
-  reloadable?: boolean;
+  readonly env?: string | readonly string[];
+  /** Applied by a hot reload of the config file without restart (see src/config/reload.ts). */
+  readonly reloadable?: boolean;
   /** A secret: never shown (the admin console's Config page prints it redacted). */
-  secret?: boolean;
+  readonly secret?: boolean;
 };
 
 /** A section maps keys to fields or nested sections. */
-export type Section = { [key: string]: Field | Section };
+export type Section = { readonly [key: string]: Field | Section };
+
+/** The TypeScript type of the values a schema (or section) validates: one readonly property per key. */
+export type Infer<S> = { readonly [K in keyof S]: S[K] extends Field<infer T> ? T : Infer<S[K]> };
+
+/** What a field builder takes besides its default and description. */
+export type FieldOptions = Partial<Omit<Field, 'type' | 'default' | 'description' | 'oneOf'>>;
 
 /** A string field. */
-export const str = (d: string, description: string, extra: Partial<Field> = {}): Field => ({
+export const str = (d: string, description: string, extra: FieldOptions = {}): Field<string> => ({
   type: 'string',
   default: d,
   description,
   ...extra,
 });
 
+/** A string field that takes one of `values`; its type is their union. */
+export function choice<const V extends readonly string[]>(
+  values: V,
+  d: V[number],
+  description: string,
+  extra: FieldOptions = {},
+): Field<V[number]> {
+  return { type: 'string', default: d, description, oneOf: values, ...extra };
+}
+
 /** A non-negative integer field (override `min` in `extra`). */
-export const int = (d: number, description: string, extra: Partial<Field> = {}): Field => ({
+export const int = (d: number, description: string, extra: FieldOptions = {}): Field<number> => ({
   type: 'integer',
   default: d,
   description,
@@ -38,12 +61,42 @@ export const int = (d: number, description: string, extra: Partial<Field> = {}):
 });
 
 /** A boolean field. */
-export const bool = (d: boolean, description: string, extra: Partial<Field> = {}): Field => ({
+export const bool = (d: boolean, description: string, extra: FieldOptions = {}): Field<boolean> => ({
   type: 'boolean',
   default: d,
   description,
   ...extra,
 });
+
+/** A list-of-strings field (comma-separated in the environment). */
+export const strList = (d: readonly string[], description: string, extra: FieldOptions = {}): Field<readonly string[]> => ({
+  type: 'string[]',
+  default: d,
+  description,
+  ...extra,
+});
+
+/** A list-of-integers field (comma-separated in the environment). */
+export const intList = (d: readonly number[], description: string, extra: FieldOptions = {}): Field<readonly number[]> => ({
+  type: 'integer[]',
+  default: d,
+  description,
+  ...extra,
+});
+
+/** Marks every field of a flat section reloadable, except those that say `reloadable: false`. */
+export function reloadable<S extends { readonly [key: string]: Field }>(section: S): S {
+  const out: Record<string, Field> = {};
+  for (const [key, field] of Object.entries(section)) out[key] = { ...field, reloadable: field.reloadable ?? true };
+  return out as S;
+}
+
+/** The schema's defaults, as values of its type. */
+export function defaultsOf<S extends Section>(schema: S): Infer<S> {
+  const out: Record<string, unknown> = {};
+  for (const [key, node] of Object.entries(schema)) out[key] = isField(node) ? node.default : defaultsOf(node);
+  return out as Infer<S>;
+}
 
 export function isField(node: Field | Section): node is Field {
   return typeof (node as Field).type === 'string' && 'description' in node;

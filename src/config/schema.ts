@@ -1,14 +1,9 @@
-import { bool, int, str, type Field, type Section } from './schema-dsl.js';
+import { bool, choice, int, intList, reloadable, str, strList, type FieldOptions, type Infer, type Section } from './schema-dsl.js';
 import { isPubkeyRef } from './pubkeys.js';
 import { AUTO_BACKEND, BACKEND_NAMES } from '../verify/backend-names.js';
 
-const pubkeys = (description: string, extra: Partial<Field> = {}): Field => ({
-  type: 'string[]',
-  default: [],
-  description,
-  check: (v) => ((v as string[]).every(isPubkeyRef) ? undefined : 'npub or 64-hex pubkeys'),
-  ...extra,
-});
+const pubkeys = (description: string, extra: FieldOptions = {}) =>
+  strList([], description, { check: (v) => ((v as string[]).every(isPubkeyRef) ? undefined : 'npub or 64-hex pubkeys'), ...extra });
 
 const wsUrl = (v: unknown): string | undefined => {
   try {
@@ -19,8 +14,12 @@ const wsUrl = (v: unknown): string | undefined => {
   }
 };
 
-/** The core config schema: one source of truth for keys, types, defaults and env overrides. */
-export const coreSchema: Section = {
+/**
+ * The core config schema: one source of truth for keys, types, defaults, env overrides and which
+ * keys a hot reload applies (RelayConfig is inferred from it). Extensions add their own sections
+ * (RelayExtension.config); nothing here knows them.
+ */
+export const coreSchema = {
   server: {
     host: str('127.0.0.1', 'Address to listen on.', { env: 'HOST' }),
     port: int(8080, 'Port to listen on (HTTP and WebSocket).', { env: 'PORT', max: 65535 }),
@@ -39,7 +38,7 @@ export const coreSchema: Section = {
     }),
   },
   storage: {
-    backend: str('sqlite', 'Event store backend.', { oneOf: ['sqlite', 'firestore'], env: 'RELAY_STORAGE_BACKEND' }),
+    backend: choice(['sqlite', 'firestore'], 'sqlite', 'Event store backend.', { env: 'RELAY_STORAGE_BACKEND' }),
     sqlite: {
       path: str('./data/relay.db', 'SQLite database file (":memory:" for a throwaway store).', {
         env: 'RELAY_SQLITE_PATH',
@@ -55,8 +54,9 @@ export const coreSchema: Section = {
       }),
     },
   },
-  limits: {
-    max_message_bytes: int(1048576, 'Largest WebSocket frame accepted, in bytes.', { min: 1024, env: 'RELAY_MAX_MESSAGE_BYTES' }),
+  limits: reloadable({
+    // The WebSocket server's hard frame cap and fastify's body limit are fixed when they start.
+    max_message_bytes: int(1048576, 'Largest WebSocket frame accepted, in bytes.', { min: 1024, env: 'RELAY_MAX_MESSAGE_BYTES', reloadable: false }),
     max_unauthenticated_message_bytes: int(
       16384,
       'Largest frame from a connection without an allowed identity (when auth is required): AUTH and REQ fit in a few KiB. With auth.inbox_from_anyone, gift wraps up to auth.inbox_max_bytes are let through.',
@@ -96,52 +96,41 @@ export const coreSchema: Section = {
     created_at_future_seconds: int(900, 'How far in the future created_at may be (seconds).'),
     max_buffered_bytes: int(8388608, 'Outbound bytes buffered for a slow client before it is disconnected.', { min: 65536 }),
     idle_timeout_seconds: int(300, 'A connection with no open subscription that sends nothing for this long is closed (0: never).'),
-    ping_interval_seconds: int(30, 'Keepalive ping interval; a connection that missed the previous pong is dropped.', { min: 1, max: 3600 }),
-  },
-  relay_info: {
+    // One timer for every connection, started with the WebSocket server.
+    ping_interval_seconds: int(30, 'Keepalive ping interval; a connection that missed the previous pong is dropped.', { min: 1, max: 3600, reloadable: false }),
+  }),
+  relay_info: reloadable({
     name: str('mls-relay', 'NIP-11 name.'),
     description: str('A private relay for MLS-over-Nostr encrypted group messaging.', 'NIP-11 description.'),
     contact: str('', 'NIP-11 contact.'),
     pubkey: str('', 'NIP-11 operator pubkey (hex).'),
     icon: str('', 'NIP-11 icon URL.'),
-  },
-  auth: {
+  }),
+  auth: reloadable({
     required: bool(true, 'Reads and writes need an authenticated, allowlisted pubkey (NIP-42).', {
       env: 'RELAY_AUTH_REQUIRED',
     }),
-    allowlist: pubkeys('Pubkeys (npub or hex) allowed to use the relay. Hot-reloaded.', {
-      env: 'RELAY_AUTH_ALLOWLIST',
-      reloadable: true,
-    }),
-    admin_pubkeys: pubkeys('Pubkeys allowed to use NIP-86 management; implicitly allowlisted.', {
-      env: 'RELAY_AUTH_ADMIN_PUBKEYS',
-      reloadable: true,
-    }),
+    allowlist: pubkeys('Pubkeys (npub or hex) allowed to use the relay.', { env: 'RELAY_AUTH_ALLOWLIST' }),
+    admin_pubkeys: pubkeys('Pubkeys allowed to use NIP-86 management; implicitly allowlisted.', { env: 'RELAY_AUTH_ADMIN_PUBKEYS' }),
     challenge_ttl_seconds: int(600, 'How far an AUTH event created_at may be from now (seconds).', { min: 1 }),
     auth_timeout_seconds: int(60, 'When auth is required, a connection not authenticated after this long is closed (0: never).'),
-    public_read_kinds: {
-      type: 'integer[]',
-      default: [],
-      min: 0,
-      max: 65535,
-      description:
-        'Kinds anyone may read without an allowed identity (e.g. [0, 10002, 10050, 443, 30443] so inviters elsewhere find KeyPackages and inbox lists). Outsiders\' filters are narrowed to these kinds; every other kind stays private.',
-      env: 'RELAY_AUTH_PUBLIC_READ_KINDS',
-    },
+    public_read_kinds: intList(
+      [],
+      'Kinds anyone may read without an allowed identity (e.g. profiles and relay lists [0, 10002, 10050], plus the discovery kinds an extension documents) so inviters elsewhere find them. Outsiders\' filters are narrowed to these kinds; every other kind stays private.',
+      { min: 0, max: 65535, env: 'RELAY_AUTH_PUBLIC_READ_KINDS' },
+    ),
     inbox_from_anyone: bool(
       false,
-      'Accept a gift wrap (1059) addressed to an allowed member from any connection, authenticated or not (NIP-17 inbox relays); nothing else is accepted from strangers.',
+      'Accept a NIP-59 gift wrap addressed to an allowed member from any connection, authenticated or not (NIP-17 inbox relays); nothing else is accepted from strangers.',
       { env: 'RELAY_AUTH_INBOX_FROM_ANYONE' },
     ),
     inbox_max_bytes: int(524288, 'With inbox_from_anyone: largest gift wrap (serialized event, bytes) a stranger may deliver.', {
       min: 1024,
     }),
-  },
-  rate_limits: {
+  }),
+  rate_limits: reloadable({
     events_per_minute: int(600, 'Events per minute per authenticated pubkey (0: unlimited).'),
     events_per_minute_per_ip: int(1200, 'Events per minute per IP (0: unlimited).'),
-    group_messages_per_minute: int(300, 'Kind 445 events per minute per authenticated pubkey (0: unlimited).'),
-    keypackages_per_hour: int(100, 'KeyPackage events (443, 30443) per hour per authenticated pubkey (0: unlimited).'),
     reqs_per_minute: int(600, 'REQ and COUNT per minute per connection (0: unlimited).'),
     connections_per_ip: int(100, 'Open WebSocket connections per IP (0: unlimited).'),
     http_per_minute: int(300, 'HTTP API requests per minute per IP (0: unlimited).'),
@@ -149,20 +138,13 @@ export const coreSchema: Section = {
       30,
       'With auth.inbox_from_anyone: gift wraps per minute per IP from connections without an allowed identity (0: unlimited).',
     ),
-  },
+  }),
   extensions: {
-    enabled: {
-      type: 'string[]',
-      default: ['mls-gateway'],
-      description: 'Extensions to load, by name.',
-      env: 'RELAY_EXTENSIONS',
-    },
+    // The default is every extension the build registers (relaySchema fills it in).
+    enabled: strList([], 'Extensions to load, by name (default: every extension this build registers).', { env: 'RELAY_EXTENSIONS' }),
   },
   logging: {
-    level: str('info', 'pino log level.', {
-      oneOf: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
-      env: 'LOG_LEVEL',
-    }),
+    level: choice(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info', 'pino log level.', { env: 'LOG_LEVEL' }),
   },
   metrics: {
     token: str('', 'Bearer token required by GET /metrics. Empty: /metrics is served only on the metrics listener (host, port below), not on the public port.', {
@@ -175,11 +157,13 @@ export const coreSchema: Section = {
     port: int(9464, 'Port of the metrics listener (0: any free port).', { env: 'RELAY_METRICS_PORT', max: 65535 }),
   },
   verify: {
-    backend: str(AUTO_BACKEND, 'Signature verification backend: "auto" takes the fastest that loads here (see bench/verify.ts); a named one that cannot load falls back to pure JS.', {
-      oneOf: [AUTO_BACKEND, ...BACKEND_NAMES],
+    backend: choice([AUTO_BACKEND, ...BACKEND_NAMES], AUTO_BACKEND, 'Signature verification backend: "auto" takes the fastest that loads here (see bench/verify.ts); a named one that cannot load falls back to pure JS.', {
       env: 'RELAY_VERIFY_BACKEND',
     }),
     threads: int(0, 'Verification worker threads (0: one per core).', { max: 256, env: 'RELAY_VERIFY_THREADS' }),
     max_queue: int(4096, 'Signature checks waiting at once; past it events are answered `rate-limited:`.', { min: 1 }),
   },
-};
+} satisfies Section;
+
+/** The values of the core sections, as the loader validates them. */
+export type CoreConfig = Infer<typeof coreSchema>;

@@ -14,10 +14,17 @@ import { metricsPlugin } from './metrics.js';
 /** A started metrics listener. */
 export type MetricsServer = { url: string; close(): Promise<void> };
 
-/** Starts the metrics listener on `metrics.host:metrics.port` (port 0: a free one). */
-export async function startMetricsServer(config: Pick<RelayConfig, 'metrics' | 'rate_limits'>, registry: Registry): Promise<MetricsServer> {
+/**
+ * Starts the metrics listener on `metrics.host:metrics.port` (port 0: a free one). `live` is the
+ * live config, for the reloadable `rate_limits.http_per_minute`.
+ */
+export async function startMetricsServer(
+  config: Pick<RelayConfig, 'metrics'>,
+  registry: Registry,
+  live: () => Pick<RelayConfig, 'rate_limits'>,
+): Promise<MetricsServer> {
   const app: FastifyInstance = Fastify({ logger: false });
-  await app.register(rateLimit, { max: config.rate_limits.http_per_minute || Number.MAX_SAFE_INTEGER, timeWindow: 60_000 });
+  await app.register(rateLimit, { max: () => live().rate_limits.http_per_minute || Number.MAX_SAFE_INTEGER, timeWindow: 60_000 });
   await app.register(metricsPlugin, { registry, token: config.metrics.token, requireToken: false });
   await app.listen({ host: config.metrics.host, port: config.metrics.port });
   const address = app.server.address();

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { ExtensionConfig } from '../config/relay-schema.js';
 import type { EventStore, KeyValueStore } from '../storage/types.js';
 import type { RelayHooks, SessionContext } from './hooks.js';
 import type { NostrEvent } from '../nostr/event.js';
@@ -14,8 +15,13 @@ export type CoreReads = Pick<RelayCore, 'authorize' | 'read' | 'readFilter' | 'h
 
 /** What the core hands an extension at registration. Ports only, never an adapter. */
 export type ExtensionDeps = {
-  /** The extension's own config section, already validated by its schema. */
+  /** The extension's own config section at start, validated by its schema (RelayExtension.config). */
   config: unknown;
+  /**
+   * The section as of the last reload of the config file: read it where the extension uses a key
+   * its schema marks reloadable (the other keys keep their start values until a restart).
+   */
+  liveConfig: () => unknown;
   logger: Logger;
   metrics: Registry;
   /** Reads of stored events (maintenance, state rebuilds); what a client is shown goes through `reads`. */
@@ -54,6 +60,8 @@ export type Nip11Contribution = { supported_nips?: number[]; [key: string]: unkn
  */
 export interface RelayExtension {
   readonly name: string;
+  /** Its config section (keys, defaults, docs, reloadable), validated by the core's loader and documented with the core's. */
+  readonly config?: ExtensionConfig;
   register(hooks: RelayHooks, deps: ExtensionDeps): Promise<void> | void;
   routes?: { prefix: string; plugin: FastifyPluginAsync };
   nip11?: () => Nip11Contribution;

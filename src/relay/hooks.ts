@@ -47,7 +47,8 @@ export type RejectEvent = (ctx: SessionContext, ev: VerifiedEvent) => Decision |
 /**
  * Spends a budget (rate limits) for an event every rejectEvent accepted; refuses when the budget is
  * spent. Runs after all rejections, in registration order, synchronously, so an event refused for
- * any other reason costs nothing. A charge that refuses must not have spent anything.
+ * any other reason costs nothing. A charge that refuses must not have spent anything itself (charges
+ * registered before it have: the core's per-pubkey budget before an extension's per-kind one).
  */
 export type ChargeEvent = (ctx: SessionContext, ev: VerifiedEvent) => Decision;
 /** The same for a REQ or COUNT every rejectFilter accepted (requests per minute). */

@@ -30,22 +30,27 @@ export class PreauthGuard {
   private strangerVerifications = 0;
   /** Verifications strangers may have outstanding at once: a quarter of the verifier's queue. */
   readonly maxStrangerVerifications: number;
-  /** Largest frame an untrusted connection may send. */
-  readonly maxUntrustedFrameBytes: number;
 
+  /** `config` is the live config: `[auth]` and `[limits]` are read on every check, so a reload applies at once. */
   constructor(
-    private readonly config: Pick<RelayConfig, 'auth' | 'limits' | 'verify'>,
+    private readonly config: () => Pick<RelayConfig, 'auth' | 'limits' | 'verify'>,
     private readonly access: Pick<AccessPolicy, 'isAllowed'>,
   ) {
-    this.bytes = new TokenBucket({ limit: config.limits.unauthenticated_bytes_per_minute_per_ip, windowMs: 60_000 });
-    this.maxStrangerVerifications = Math.max(1, Math.floor(config.verify.max_queue / 4));
-    const inbox = config.auth.inbox_from_anyone ? config.auth.inbox_max_bytes + FRAME_OVERHEAD_BYTES : 0;
-    this.maxUntrustedFrameBytes = Math.min(config.limits.max_message_bytes, Math.max(config.limits.max_unauthenticated_message_bytes, inbox));
+    this.bytes = new TokenBucket({ limit: () => config().limits.unauthenticated_bytes_per_minute_per_ip, windowMs: 60_000 });
+    // The verifier's queue is sized at start (verify.max_queue does not reload).
+    this.maxStrangerVerifications = Math.max(1, Math.floor(config().verify.max_queue / 4));
+  }
+
+  /** Largest frame an untrusted connection may send. */
+  get maxUntrustedFrameBytes(): number {
+    const { auth, limits } = this.config();
+    const inbox = auth.inbox_from_anyone ? auth.inbox_max_bytes + FRAME_OVERHEAD_BYTES : 0;
+    return Math.min(limits.max_message_bytes, Math.max(limits.max_unauthenticated_message_bytes, inbox));
   }
 
   /** True when the relay is open, or the connection carries an allowed identity. */
   isTrusted(session: SessionContext): boolean {
-    return !this.config.auth.required || hasAllowedIdentity(this.access, session);
+    return !this.config().auth.required || hasAllowedIdentity(this.access, session);
   }
 
   /** Frames the connection may have waiting before its socket is paused. */
@@ -60,8 +65,9 @@ export class PreauthGuard {
     if (!this.bytes.take(session.ip, nowMs, size)) {
       return { ok: false, close: true, reason: reason('rate-limited', 'too much data from this address before authentication') };
     }
-    if (size > this.maxUntrustedFrameBytes) {
-      return { ok: false, close: false, reason: reason('invalid', `message is larger than ${this.maxUntrustedFrameBytes} bytes before authentication`) };
+    const maxBytes = this.maxUntrustedFrameBytes;
+    if (size > maxBytes) {
+      return { ok: false, close: false, reason: reason('invalid', `message is larger than ${maxBytes} bytes before authentication`) };
     }
     return { ok: true };
   }
@@ -71,7 +77,7 @@ export class PreauthGuard {
    * checked): from an untrusted connection, anything but an inbox delivery it may make.
    */
   refuseUnverified(session: SessionContext, ev: NostrEvent): Reason | undefined {
-    if (this.isTrusted(session) || isInboxDelivery(this.access, this.config.auth.inbox_from_anyone, ev)) return undefined;
+    if (this.isTrusted(session) || isInboxDelivery(this.access, this.config().auth.inbox_from_anyone, ev)) return undefined;
     const decision = connectionAllowed(this.access, session, 'publish');
     return decision.ok ? undefined : decision.reason;
   }

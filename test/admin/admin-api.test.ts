@@ -132,7 +132,8 @@ describe('admin API', () => {
     expect(key('metrics.token')).toMatchObject({ value: '[redacted]', source: 'file' });
     expect(JSON.stringify(res.body)).not.toContain('do-not-show');
     expect(key('limits.max_filters')).toMatchObject({ value: 7, source: 'env' });
-    expect(key('relay_info.name')).toMatchObject({ source: 'default', reloadable: false });
+    expect(key('relay_info.name')).toMatchObject({ source: 'default', reloadable: true });
+    expect(key('server.port')).toMatchObject({ reloadable: false });
     expect(key('auth.allowlist')).toMatchObject({ source: 'file', reloadable: true });
     expect(key('mls_gateway.low_pool_threshold').source).toBe('default');
   });

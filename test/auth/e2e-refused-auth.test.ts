@@ -81,7 +81,7 @@ describe('after a refused AUTH, auth off (a banned key)', () => {
     try {
       expect((await authAs(c, banned))[0]).toBe(false);
       expect((await c.req('wraps', { kinds: [1059] })).closed).toMatch(/^restricted: /);
-      expect(await count(c, 'n', { kinds: [446] })).toMatch(/^restricted: /);
+      expect(await count(c, 'n', { kinds: [1059] })).toMatch(/^restricted: /);
       expect((await publish(c, signed(stranger, { tags: [['-']] })))[1]).toMatch(/^restricted: /);
       // Reads that need no identity still work.
       expect((await c.req('open', { kinds: [1] })).closed).toBeUndefined();

@@ -3,28 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_DOC_PATH, renderConfigDocs } from '../../scripts/config-docs.js';
 import { loadRelayConfig } from '../../src/load-relay-config.js';
 import { ConfigError } from '../../src/config/load.js';
-import { coreSchema } from '../../src/config/schema.js';
-import { envNamesFor, isField, type Field, type Section } from '../../src/config/schema-dsl.js';
-import { extensionSchemas } from '../../src/extension-registry.js';
+import { schemaKeys, valueAt } from '../../src/config/relay-schema.js';
+import { envNamesFor, type Field } from '../../src/config/schema-dsl.js';
+import { configExtensions } from '../../src/extension-registry.js';
 
-function fields(section: Section, prefix: string): { path: string; field: Field }[] {
-  return Object.entries(section).flatMap(([k, node]) =>
-    isField(node) ? [{ path: `${prefix}${k}`, field: node }] : fields(node, `${prefix}${k}.`),
-  );
-}
-
-const ALL = [...Object.entries(coreSchema), ...Object.entries(extensionSchemas())].flatMap(([name, node]) =>
-  fields(node as Section, `${name}.`),
-);
-
-/** Reads a dotted key from a loaded config (extension sections live under `sections`). */
-function valueAt(config: Record<string, unknown>, path: string): unknown {
-  const [head, ...rest] = path.split('.');
-  const sections = config.sections as Record<string, unknown>;
-  let node: unknown = head! in config ? config[head!] : sections[head!];
-  for (const k of rest) node = (node as Record<string, unknown>)[k];
-  return node;
-}
+const ALL = schemaKeys(configExtensions()).map(({ key, field, at }) => ({ path: key, field, at }));
 
 /** A valid value other than the default, as an env string; undefined when the type has none we can pick blindly. */
 function otherValue(f: Field): string | undefined {
@@ -55,13 +38,13 @@ describe('docs/configuration.md', () => {
 describe('environment overrides (Cloud Run has no config file to edit)', () => {
   it('every integer, boolean and enumerated key is set by its derived RELAY_<SECTION>_<KEY> variable', () => {
     let checked = 0;
-    for (const { path, field } of ALL) {
+    for (const { path, field, at } of ALL) {
       const value = otherValue(field);
       if (value === undefined) continue;
       const names = envNamesFor(path, field);
       const derived = names[names.length - 1]!;
-      const config = loadRelayConfig({ file: null, env: { [derived]: value } }) as unknown as Record<string, unknown>;
-      expect(String(valueAt(config, path)), `${derived}=${value}`).toBe(value);
+      const config = loadRelayConfig({ file: null, env: { [derived]: value } });
+      expect(String(valueAt(config, at)), `${derived}=${value}`).toBe(value);
       checked++;
     }
     expect(checked).toBeGreaterThan(30);

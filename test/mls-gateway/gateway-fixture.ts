@@ -94,8 +94,11 @@ export async function gatewayFixture(
   const gate = core.parts.gate;
   // What the relay's access policies make of gift wraps (recipient-only); the gateway adds its own kinds.
   registerRecipientOnlyKinds(hooks, RECIPIENT_ONLY_KINDS, access);
+  // Kind budgets off unless the test sets them (the fixture publishes many KeyPackages and messages).
+  const section = { enabled: true, group_messages_per_minute: 0, keypackages_per_hour: 0, ...config };
   await gateway.register(hooks, {
-    config: { enabled: true, ...config },
+    config: section,
+    liveConfig: () => section,
     logger,
     metrics: registry,
     events: storage.events,

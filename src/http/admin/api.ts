@@ -7,7 +7,7 @@ import { AdminParamsError, runAdminMethod } from '../../auth/admin-methods.js';
 import { closeAdminSession, openAdminSession, redeemAdminLink } from '../../auth/admin-session.js';
 import { describeConfig } from '../../config/describe.js';
 import { shortKey, toHexPubkey } from '../../config/pubkeys.js';
-import type { Section } from '../../config/schema-dsl.js';
+import type { ConfigExtension } from '../../config/relay-schema.js';
 import type { RelayConfig } from '../../config/types.js';
 import type { SessionRegistry } from '../../relay/sessions.js';
 import type { EventStore, KeyValueStore } from '../../storage/types.js';
@@ -32,8 +32,10 @@ export type AdminApiOptions = {
   sessions: SessionRegistry;
   registry: Registry;
   history: CounterHistory;
-  config: RelayConfig;
-  extensionSchemas: Record<string, Section>;
+  /** The live config (as of the last reload of the file). */
+  config: () => RelayConfig;
+  /** The extensions whose sections the config page lists. */
+  extensions: readonly ConfigExtension[];
   backend: string;
   startedAt: number;
   health: HealthChecks;
@@ -141,7 +143,8 @@ function viewRoutes(app: FastifyInstance, opts: AdminApiOptions): void {
   });
   app.get('/config', async (req) => {
     await opts.authenticate(req);
-    return { file: opts.config.file ?? null, keys: describeConfig(opts.config, opts.extensionSchemas) };
+    const config = opts.config();
+    return { file: config.file ?? null, keys: describeConfig(config, opts.extensions) };
   });
 }
 

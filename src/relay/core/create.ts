@@ -14,7 +14,8 @@ import { Writer } from './writer.js';
 
 /** The ports a core is built on. */
 export type CorePorts = {
-  config: RelayConfig;
+  /** The live config (read on every use: a reload of the file replaces it), or a fixed one. */
+  config: RelayConfig | (() => RelayConfig);
   logger: Logger;
   metrics: RelayMetrics;
   store: EventStore;
@@ -29,7 +30,8 @@ export type CorePorts = {
  * pre-auth guard. The hook arrays are read live, so extensions may register after this.
  */
 export function createRelayCore(ports: CorePorts): RelayCore {
-  const { config, logger, metrics, store, hooks, verify, access } = ports;
+  const { logger, metrics, store, hooks, verify, access } = ports;
+  const config = typeof ports.config === 'function' ? ports.config : ((fixed: RelayConfig) => () => fixed)(ports.config);
   const gate = combineReadGates(hooks.readGates);
   const live = new LiveFanout(gate, hooks.overwriteResults, (n) => metrics.eventsBroadcast.inc(n));
   const writer = new Writer(store, {
@@ -39,5 +41,20 @@ export function createRelayCore(ports: CorePorts): RelayCore {
     mayDelete: deletionRule(hooks.mayDelete),
     onDeleted: hooks.onEventsDeleted,
   });
-  return new RelayCore({ config, logger, metrics, store, writer, hooks, gate, live, verify, access, preauth: new PreauthGuard(config, access) });
+  const preauth = new PreauthGuard(config, access);
+  return new RelayCore({
+    get config() {
+      return config();
+    },
+    logger,
+    metrics,
+    store,
+    writer,
+    hooks,
+    gate,
+    live,
+    verify,
+    access,
+    preauth,
+  });
 }

@@ -21,7 +21,8 @@ export interface AccessPolicy {
  * Transports never reach into these; they call RelayCore.
  */
 export type CoreParts = {
-  config: RelayConfig;
+  /** The live config: a getter, so a reload of the file is seen by the next read. */
+  readonly config: RelayConfig;
   logger: Logger;
   metrics: RelayMetrics;
   /** Read side of the store; every write goes through `writer`. */

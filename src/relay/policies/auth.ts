@@ -12,7 +12,7 @@ import { limitConnections, limitEvents, limitFilters } from './rate-limits.js';
 /** The core's kinds only their `p`-tagged recipients may read: gift wraps (NIP-59). Extensions add theirs (registerRecipientOnlyKinds). */
 export const RECIPIENT_ONLY_KINDS: readonly number[] = Object.freeze([GIFT_WRAP_KIND]);
 
-/** Options of the auth policies. */
+/** Options of the auth policies; read on every check, so getters follow a live config (registerAccessPolicies). */
 export type AuthPolicyOptions = {
   /** auth.required: reads and writes need an authenticated, allowed pubkey. */
   required: boolean;
@@ -73,9 +73,9 @@ export function nip70Protected(): RejectEvent {
  * kind is accepted (narrowOutsiderFilters then narrows it to those kinds).
  */
 export function requireAuthForFilters(access: AccessControl, opts: AuthPolicyOptions): RejectFilter {
-  const publicKinds = opts.publicKinds ?? [];
   return (ctx, filters, verb) => {
     if (!opts.required) return ACCEPT;
+    const publicKinds = opts.publicKinds ?? [];
     const decision = connectionAllowed(access, ctx, verb === 'REQ' ? 'read' : 'count');
     if (decision.ok || publicKinds.length === 0) return decision;
     return narrowToKinds(filters, publicKinds).length > 0 ? ACCEPT : decision;
@@ -139,7 +139,8 @@ export function registerRecipientOnlyKinds(hooks: RelayHooks, kinds: readonly nu
 /** What registerAccessPolicies needs. */
 export type AccessPolicyDeps = {
   access: AccessControl;
-  config: Pick<RelayConfig, 'auth' | 'rate_limits'>;
+  /** The live config: `[auth]` and `[rate_limits]` are read on every check, so a reload applies at once. */
+  config: () => Pick<RelayConfig, 'auth' | 'rate_limits'>;
   /** nostr_relay_rate_limited_total{scope}. */
   rateLimited?: Counter<'scope'>;
 };
@@ -152,14 +153,26 @@ export type AccessPolicyDeps = {
  * narrowing to public kinds; gift wraps recipient-only (prompt, read gate, deletion by recipient).
  */
 export function registerAccessPolicies(hooks: RelayHooks, deps: AccessPolicyDeps): void {
-  const { auth } = deps.config;
-  const opts = { required: auth.required, publicKinds: auth.public_read_kinds, inboxFromAnyone: auth.inbox_from_anyone };
+  const { config } = deps;
+  // Getters, so each check reads the live [auth] section.
+  const opts = {
+    get required() {
+      return config().auth.required;
+    },
+    get publicKinds() {
+      return config().auth.public_read_kinds;
+    },
+    get inboxFromAnyone() {
+      return config().auth.inbox_from_anyone;
+    },
+  };
   const limits = deps.rateLimited ? { counter: deps.rateLimited } : {};
-  hooks.rejectConnection.push(limitConnections(deps.config.rate_limits, limits));
+  const rateLimits = () => config().rate_limits;
+  hooks.rejectConnection.push(limitConnections(rateLimits, limits));
   hooks.rejectEvent.push(requireAuthForEvents(deps.access, opts), nip70Protected());
-  hooks.chargeEvent.push(limitStrangerDeliveries(deps.access, deps.config, limits), limitEvents(deps.config.rate_limits, limits));
+  hooks.chargeEvent.push(limitStrangerDeliveries(deps.access, config, limits), limitEvents(rateLimits, limits));
   hooks.rejectFilter.push(requireAuthForFilters(deps.access, opts));
-  hooks.chargeRequest.push(limitFilters(deps.config.rate_limits, limits));
+  hooks.chargeRequest.push(limitFilters(rateLimits, limits));
   hooks.overwriteFilters.push(narrowOutsiderFilters(deps.access, opts));
   registerRecipientOnlyKinds(hooks, RECIPIENT_ONLY_KINDS, deps.access);
 }

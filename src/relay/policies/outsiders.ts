@@ -65,15 +65,17 @@ export function isInboxDelivery(access: Pick<AccessControl, 'isAllowed'>, inboxF
  */
 export function limitStrangerDeliveries(
   access: Pick<AccessControl, 'isAllowed'>,
-  config: Pick<RelayConfig, 'auth' | 'rate_limits'>,
+  /** The live config (read on every check). */
+  config: () => Pick<RelayConfig, 'auth' | 'rate_limits'>,
   opts: { counter?: Counter<'scope'>; clock?: () => number } = {},
 ): ChargeEvent {
   const clock = opts.clock ?? Date.now;
-  const perIp = new TokenBucket({ limit: config.rate_limits.inbox_deliveries_per_minute_per_ip, windowMs: 60_000 });
+  const perIp = new TokenBucket({ limit: () => config().rate_limits.inbox_deliveries_per_minute_per_ip, windowMs: 60_000 });
   return (ctx, ev) => {
-    if (!isInboxDelivery(access, config.auth.inbox_from_anyone, ev) || hasAllowedIdentity(access, ctx)) return ACCEPT;
-    if (Buffer.byteLength(JSON.stringify(ev)) > config.auth.inbox_max_bytes) {
-      return reject('invalid', `a gift wrap from outside the relay may be at most ${config.auth.inbox_max_bytes} bytes`);
+    const { auth } = config();
+    if (!isInboxDelivery(access, auth.inbox_from_anyone, ev) || hasAllowedIdentity(access, ctx)) return ACCEPT;
+    if (Buffer.byteLength(JSON.stringify(ev)) > auth.inbox_max_bytes) {
+      return reject('invalid', `a gift wrap from outside the relay may be at most ${auth.inbox_max_bytes} bytes`);
     }
     if (perIp.take(ctx.ip, clock())) return ACCEPT;
     opts.counter?.inc({ scope: 'inbox' });

@@ -5,8 +5,8 @@ import type { ChargeEvent, ChargeRequest, RejectConnection, SessionContext } fro
 
 /** Options of a TokenBucket limiter. */
 export type BucketOptions = {
-  /** Requests allowed per window, also the burst size. 0 means unlimited. */
-  limit: number;
+  /** Requests allowed per window, also the burst size. 0 means unlimited. A function is read on every use (a reloadable config key). */
+  limit: number | (() => number);
   /** The window, in ms: the bucket refills `limit` tokens per `windowMs`. */
   windowMs: number;
   /** Most keys tracked at once; the least recently used are evicted first. Default 50,000. */
@@ -30,16 +30,20 @@ export class TokenBucket {
     this.maxKeys = Math.max(2, opts.maxKeys ?? 50_000);
   }
 
+  private get limit(): number {
+    return typeof this.opts.limit === 'function' ? this.opts.limit() : this.opts.limit;
+  }
+
   /** True when this limiter limits anything. */
   get enabled(): boolean {
-    return this.opts.limit > 0;
+    return this.limit > 0;
   }
 
   /** Tokens `key` has now (the limit for an unknown key). */
   available(key: string, nowMs = Date.now()): number {
     if (!this.enabled) return Number.POSITIVE_INFINITY;
     const b = this.buckets.get(key);
-    return b ? this.refilled(b, nowMs) : this.opts.limit;
+    return b ? this.refilled(b, nowMs) : this.limit;
   }
 
   /** True when `key` could take one token now (nothing is taken). */
@@ -49,7 +53,8 @@ export class TokenBucket {
 
   /** Takes `cost` tokens (default one) if there are that many; false when the key is over its rate. */
   take(key: string, nowMs = Date.now(), cost = 1): boolean {
-    if (!this.enabled) return true;
+    const limit = this.limit;
+    if (limit <= 0) return true;
     const b = this.buckets.get(key);
     if (b) {
       const tokens = this.refilled(b, nowMs);
@@ -58,9 +63,9 @@ export class TokenBucket {
       b.at = nowMs;
       return true;
     }
-    if (cost > this.opts.limit) return false;
+    if (cost > limit) return false;
     if (this.buckets.size >= this.maxKeys) this.prune(nowMs);
-    this.buckets.set(key, { tokens: this.opts.limit - cost, at: nowMs });
+    this.buckets.set(key, { tokens: limit - cost, at: nowMs });
     return true;
   }
 
@@ -71,11 +76,13 @@ export class TokenBucket {
 
   private refilled(b: Bucket, nowMs: number): number {
     // Multiply before dividing: a refill of exactly one token must not come out as 0.999….
-    return Math.min(this.opts.limit, b.tokens + ((nowMs - b.at) * this.opts.limit) / this.opts.windowMs);
+    const limit = this.limit;
+    return Math.min(limit, b.tokens + ((nowMs - b.at) * limit) / this.opts.windowMs);
   }
 
   private prune(nowMs: number): void {
-    for (const [key, b] of this.buckets) if (this.refilled(b, nowMs) >= this.opts.limit) this.buckets.delete(key);
+    const limit = this.limit;
+    for (const [key, b] of this.buckets) if (this.refilled(b, nowMs) >= limit) this.buckets.delete(key);
     let excess = this.buckets.size - Math.floor(this.maxKeys / 2);
     for (const key of this.buckets.keys()) {
       if (excess-- <= 0) break;
@@ -87,6 +94,9 @@ export class TokenBucket {
 /** The `[rate_limits]` section. */
 export type RateLimitConfig = RelayConfig['rate_limits'];
 
+/** The live `[rate_limits]` section (read on every check, so a reload of the file applies at once). */
+export type RateLimitSource = () => RateLimitConfig;
+
 /** Options of the rate-limit policies. */
 export type RateLimitOptions = {
   /** nostr_relay_rate_limited_total{scope}, incremented on each refusal. */
@@ -96,11 +106,9 @@ export type RateLimitOptions = {
 };
 
 const MINUTE = 60_000;
-const HOUR = 3_600_000;
-const KEYPACKAGE_KINDS = [443, 30443];
 
 /** The key a connection is charged to: its first authenticated pubkey, else its IP. */
-function principal(ctx: SessionContext): string {
+export function principal(ctx: SessionContext): string {
   for (const pk of ctx.authed) return `pk:${pk}`;
   return `ip:${ctx.ip}`;
 }
@@ -108,25 +116,18 @@ function principal(ctx: SessionContext): string {
 type Charge = { bucket: TokenBucket; key: string; scope: string; what: string };
 
 /**
- * chargeEvent: events per minute per authenticated pubkey and per IP, plus per-kind buckets —
- * group messages (445) per minute and KeyPackages (443, 30443) per hour — charged to the
- * connection's authenticated pubkey (its IP when it has none). Every bucket is checked before
- * any is charged, so a refused event costs nothing. Refusals are `rate-limited:`.
+ * chargeEvent: events per minute per authenticated pubkey and per IP (per-kind budgets are the
+ * extensions' own charges). Every bucket is checked before any is charged, so a refused event costs
+ * nothing. Refusals are `rate-limited:`. The limits are read live from `limits`.
  */
-export function limitEvents(limits: RateLimitConfig, opts: RateLimitOptions = {}): ChargeEvent {
+export function limitEvents(limits: RateLimitSource, opts: RateLimitOptions = {}): ChargeEvent {
   const clock = opts.clock ?? Date.now;
-  const perPubkey = new TokenBucket({ limit: limits.events_per_minute, windowMs: MINUTE });
-  const perIp = new TokenBucket({ limit: limits.events_per_minute_per_ip, windowMs: MINUTE });
-  const groupMessages = new TokenBucket({ limit: limits.group_messages_per_minute, windowMs: MINUTE });
-  const keyPackages = new TokenBucket({ limit: limits.keypackages_per_hour, windowMs: HOUR });
-  return (ctx, ev) => {
+  const perPubkey = new TokenBucket({ limit: () => limits().events_per_minute, windowMs: MINUTE });
+  const perIp = new TokenBucket({ limit: () => limits().events_per_minute_per_ip, windowMs: MINUTE });
+  return (ctx) => {
     const who = principal(ctx);
     const charges: Charge[] = [{ bucket: perIp, key: ctx.ip, scope: 'ip', what: 'events from this address' }];
     if (who.startsWith('pk:')) charges.push({ bucket: perPubkey, key: who, scope: 'pubkey', what: 'events' });
-    if (ev.kind === 445) charges.push({ bucket: groupMessages, key: who, scope: 'kind-445', what: 'group messages' });
-    if (KEYPACKAGE_KINDS.includes(ev.kind)) {
-      charges.push({ bucket: keyPackages, key: who, scope: 'keypackage', what: 'KeyPackages' });
-    }
     const now = clock();
     const over = charges.find((c) => !c.bucket.canTake(c.key, now));
     if (over) {
@@ -139,9 +140,9 @@ export function limitEvents(limits: RateLimitConfig, opts: RateLimitOptions = {}
 }
 
 /** chargeRequest: REQ and COUNT per minute per connection (`reqs_per_minute`) → `rate-limited:`. */
-export function limitFilters(limits: RateLimitConfig, opts: RateLimitOptions = {}): ChargeRequest {
+export function limitFilters(limits: RateLimitSource, opts: RateLimitOptions = {}): ChargeRequest {
   const clock = opts.clock ?? Date.now;
-  const perConnection = new TokenBucket({ limit: limits.reqs_per_minute, windowMs: MINUTE });
+  const perConnection = new TokenBucket({ limit: () => limits().reqs_per_minute, windowMs: MINUTE });
   return (ctx) => {
     if (perConnection.take(ctx.connId, clock())) return ACCEPT;
     opts.counter?.inc({ scope: 'req' });
@@ -150,9 +151,9 @@ export function limitFilters(limits: RateLimitConfig, opts: RateLimitOptions = {
 }
 
 /** rejectConnection: at most `connections_per_ip` open connections per IP in this process (0: unlimited). */
-export function limitConnections(limits: RateLimitConfig, opts: Pick<RateLimitOptions, 'counter'> = {}): RejectConnection {
+export function limitConnections(limits: RateLimitSource, opts: Pick<RateLimitOptions, 'counter'> = {}): RejectConnection {
   return (_ip, open) => {
-    const max = limits.connections_per_ip;
+    const max = limits().connections_per_ip;
     if (max === 0 || open < max) return undefined;
     opts.counter?.inc({ scope: 'connection' });
     return 'too many connections from this address';

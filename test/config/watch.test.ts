@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
-import { watchAllowlistFile, type AllowlistWatcher, type AuthLists } from '../../src/auth/allowlist-file.js';
+import { LiveConfig } from '../../src/config/live.js';
 import { loadConfig } from '../../src/config/load.js';
+import { watchRelayConfig } from '../../src/config/reload.js';
+import type { ConfigFileWatcher } from '../../src/config/watch.js';
 import { identity } from '../helpers.js';
 
 const [a, b, c] = [identity(), identity(), identity()];
@@ -21,10 +23,12 @@ async function until(check: () => boolean, timeoutMs = 3000): Promise<void> {
   }
 }
 
-describe('allowlist file watcher', () => {
+type AuthLists = { allowlist: readonly string[]; admins: readonly string[] };
+
+describe('config file watcher (the allowlist, a reloadable key)', () => {
   let dir: string;
   let file: string;
-  let watcher: AllowlistWatcher | undefined;
+  let watcher: ConfigFileWatcher | undefined;
   let changes: AuthLists[];
 
   beforeEach(() => {
@@ -39,12 +43,19 @@ describe('allowlist file watcher', () => {
   });
 
   const start = (opts: { pollMs?: number } = {}) => {
-    watcher = watchAllowlistFile({
+    // The relay started from the first version of the file.
+    const live = new LiveConfig(loadConfig({ file: null, env: {}, overrides: { auth: { allowlist: [a.pk], admin_pubkeys: [c.pk] } } }));
+    live.onChange((next, prev) => {
+      if (next.auth.allowlist !== prev.auth.allowlist || next.auth.admin_pubkeys !== prev.auth.admin_pubkeys) {
+        changes.push({ allowlist: next.auth.allowlist, admins: next.auth.admin_pubkeys });
+      }
+    });
+    watcher = watchRelayConfig({
       file,
+      live,
       logger: pino({ level: 'silent' }),
       load: () => loadConfig({ file, env: {} }),
-      initial: { allowlist: [a.pk], admins: [c.pk] },
-      onChange: (lists) => changes.push(lists),
+      extensions: [],
       ...opts,
     });
     return watcher;

@@ -2,26 +2,21 @@ import { readFile, stat } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { ConfigError, loadConfig } from '../config/load.js';
-import type { RelayConfig } from '../config/types.js';
+import { ConfigError } from './load.js';
+import type { RelayConfig } from './types.js';
 
-/** The hot-reloadable auth lists read from the config file. */
-export type AuthLists = { allowlist: readonly string[]; admins: readonly string[] };
-
-/** Options of watchAllowlistFile. */
-export type AllowlistWatchOptions = {
+/** Options of watchConfigFile. */
+export type ConfigFileWatchOptions = {
   /** The config file to watch. */
   file: string;
-  /** Called with the new lists after a valid edit that changed them. */
-  onChange: (lists: AuthLists) => void;
-  logger: Logger;
+  /** Loads and validates the whole config (so an invalid file is refused as at start). */
+  load: () => RelayConfig;
   /**
-   * Loads and validates the whole config (so an invalid file is refused as at boot). Defaults to
-   * loadConfig({ file }); the composition root passes one that knows the extension sections.
+   * Called with each valid config read from the file: at the first read (the file may have changed
+   * between start and watch) and after every edit that changed its text.
    */
-  load?: () => RelayConfig;
-  /** The lists the relay started with; a file that differs already at the first read is applied. */
-  initial?: AuthLists;
+  onLoad: (config: RelayConfig) => void;
+  logger: Logger;
   /** Quiet time after a change event before reading, in ms. Default 50. */
   debounceMs?: number;
   /** Poll interval of the fallback check, in ms. Default 1000. */
@@ -29,7 +24,7 @@ export type AllowlistWatchOptions = {
 };
 
 /** A running watcher. */
-export type AllowlistWatcher = {
+export type ConfigFileWatcher = {
   /** Re-reads now (tests, SIGHUP); resolves when done. */
   check(): Promise<void>;
   close(): void;
@@ -37,28 +32,16 @@ export type AllowlistWatcher = {
 
 type Signature = { ino: number; mtimeMs: number; size: number };
 
-function listsOf(config: RelayConfig): AuthLists {
-  return { allowlist: config.auth.allowlist, admins: config.auth.admin_pubkeys };
-}
-
-function sameLists(a: AuthLists, b: AuthLists): boolean {
-  const eq = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((v, i) => v === y[i]);
-  return eq(a.allowlist, b.allowlist) && eq(a.admins, b.admins);
-}
-
 /**
- * Watches the config file and applies edits of `[auth] allowlist` and `admin_pubkeys` without a
- * restart. Robust to editors that write a new file and rename it over the old one: it watches the
- * directory (a watch on the file would follow the replaced inode) and also polls the file's
- * inode, mtime and size every `pollMs` (fs.watch is unreliable on network and container
- * filesystems). Only the reloadable auth keys are taken; an invalid file keeps the old lists and
- * logs why.
+ * Watches the config file and hands every valid edit to `onLoad` (src/config/reload.ts decides
+ * what it changes). Robust to editors that write a new file and rename it over the old one: it
+ * watches the directory (a watch on the file would follow the replaced inode) and also polls the
+ * file's inode, mtime and size every `pollMs` (fs.watch is unreliable on network and container
+ * filesystems). An invalid file is logged and skipped: the running config stays.
  */
-export function watchAllowlistFile(opts: AllowlistWatchOptions): AllowlistWatcher {
+export function watchConfigFile(opts: ConfigFileWatchOptions): ConfigFileWatcher {
   const file = resolve(opts.file);
-  const load = opts.load ?? (() => loadConfig({ file }));
-  const log = opts.logger.child({ component: 'allowlist-watch' });
-  let current: AuthLists | undefined = opts.initial;
+  const log = opts.logger.child({ component: 'config-watch' });
   let signature: Signature | undefined;
   let lastText: string | undefined;
   let debounce: NodeJS.Timeout | undefined;
@@ -73,26 +56,25 @@ export function watchAllowlistFile(opts: AllowlistWatchOptions): AllowlistWatche
       text = await readFile(file, 'utf8');
     } catch (err) {
       // Mid-rename the file may be missing for a moment; the next event or poll retries.
-      log.warn({ file, code: (err as NodeJS.ErrnoException).code }, 'config file unreadable, keeping the current allowlist');
+      log.warn({ file, code: (err as NodeJS.ErrnoException).code }, 'config file unreadable, keeping the running config');
       return;
     }
     if (text === lastText) return;
-    let next: AuthLists;
+    let next: RelayConfig;
     try {
-      next = listsOf(load());
+      next = opts.load();
     } catch (err) {
       const problems = err instanceof ConfigError ? err.problems : [(err as Error).message];
-      log.error({ file, problems }, 'config file invalid, keeping the current allowlist');
+      log.error({ file, problems }, 'config file invalid, keeping the running config');
       lastText = text;
       return;
     }
     lastText = text;
-    if (current && sameLists(current, next)) return;
-    const first = current === undefined;
-    current = next;
-    if (first) return;
-    log.info({ allowlist: next.allowlist.length, admins: next.admins.length }, 'allowlist reloaded');
-    opts.onChange(next);
+    try {
+      opts.onLoad(next);
+    } catch (err) {
+      log.error({ file, err: (err as Error).message }, 'applying the config file failed');
+    }
   };
 
   // Runs reloads one at a time so two edits in a row are applied in order.
