@@ -1,15 +1,11 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createHttpApp } from './http/app.js';
 import type { Logger } from 'pino';
 import type { RelayConfig } from './config/types.js';
 import { clientIp } from './http/client-ip.js';
-import { healthPlugin } from './http/health.js';
-import { metricsPlugin } from './http/metrics.js';
 import { startMetricsServer } from './http/metrics-server.js';
-import { nip11Plugin } from './http/nip11.js';
 import { createLogger } from './observability/logger.js';
 import { createMetrics, type RelayMetrics } from './observability/metrics.js';
-import { registerHealthGauge, registerMemoryLimitGauge } from './observability/health-gauge.js';
 import { transportContext, type RelayContext } from './relay/context.js';
 import type { RelayExtension } from './relay/extension.js';
 import { createHooks } from './relay/hooks.js';
@@ -20,16 +16,15 @@ import { createWsServer } from './relay/ws-server.js';
 import { startMaintenance } from './runtime/maintenance.js';
 import { gracefulShutdown } from './runtime/shutdown.js';
 import { configExtensions, loadExtensions } from './extension-registry.js';
-import { adminAuthenticator, registerAdmin } from './http/admin/index.js';
+import { adminAuthenticator } from './http/admin/index.js';
 import { openStorage } from './storage/open.js';
 import { AccessControl } from './auth/access-control.js';
 import { authMetrics } from './auth/metrics.js';
 import { authEventChecker } from './auth/nip42.js';
 import { relayHttpUrl } from './auth/nip98.js';
-import { httpAuthenticator, nip86Plugin } from './http/nip86.js';
+import { httpAuthenticator } from './http/nip86.js';
 import { HTTP_AUTH_REPLAY_TTL_SECONDS } from './auth/nip98.js';
 import { SharedReplayGuard } from './auth/shared-replay.js';
-import { keepRawJsonBodies } from './http/raw-body.js';
 import { registerAccessPolicies, registerRecipientOnlyKinds } from './relay/policies/auth.js';
 import { createVerifier } from './verify/pool.js';
 import { LiveConfig } from './config/live.js';
@@ -61,19 +56,6 @@ export type RelayServer = {
 /** Options for tests and tools. */
 export type StartOptions = { logger?: Logger };
 
-/**
- * Slowloris bounds: a request whose headers and body trickle in is cut after `requestMs` (Node checks
- * open requests every `connectionsCheckingInterval`, 30 s by default: too coarse for short bounds);
- * a silent socket after 2× that; keep-alive stays at fastify's 72 s (longer than load balancers' idle).
- */
-function httpTimeouts(requestMs: number) {
-  return {
-    connectionTimeout: requestMs * 2,
-    requestTimeout: requestMs,
-    keepAliveTimeout: 72_000,
-    http: { headersTimeout: requestMs, requestTimeout: requestMs, connectionsCheckingInterval: Math.min(30_000, Math.max(250, requestMs / 4)) },
-  };
-}
 
 /**
  * The composition root: config → logger → store → hooks → extensions → HTTP + WebSocket.
@@ -146,54 +128,39 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     liveConfig: liveConfig.get,
   });
 
-  const app: FastifyInstance = Fastify({
-    loggerInstance: logger.child({ component: 'http' }) as FastifyBaseLogger,
-    // Per-request lines add nothing Cloud Run's request log lacks; errors are still logged.
-    logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: config.limits.max_message_bytes,
-    ...httpTimeouts(config.server.http_request_timeout_seconds * 1000),
-  });
-  keepRawJsonBodies(app);
-  await app.register(rateLimit, {
-    max: () => liveConfig.current.rate_limits.http_per_minute || Number.MAX_SAFE_INTEGER,
-    timeWindow: 60_000,
-    keyGenerator: (req) => clientIp(req.raw, config.server.trust_proxy),
-    allowList: (req) => req.url === '/health',
-  });
-  await app.register(nip11Plugin, {
-    config: liveConfig.get,
-    contributions: () => extensions.map((e) => e.nip11?.() ?? {}),
-  });
-  await app.register(healthPlugin, { startedAt, checks: { database: () => storage.events.health() } });
-  registerHealthGauge(metrics.registry, { database: () => storage.events.health() });
-  registerMemoryLimitGauge(metrics.registry);
-  await app.register(metricsPlugin, { registry: metrics.registry, token: config.metrics.token, requireToken: true });
-  await app.register(nip86Plugin, {
-    access,
-    relayHttpUrl: httpUrl,
-    clientIp: requestIp,
+  const { app, stopAdmin } = await createHttpApp({
+    config,
+    liveConfig: liveConfig.get,
     logger,
-    metrics: authCounters,
-    replay,
-    onBanEvent: async (id) => {
-      await core.remove([id]);
-    },
-  });
-  for (const ext of extensions) if (ext.routes) await app.register(ext.routes.plugin, { prefix: ext.routes.prefix });
-  const stopAdmin = await registerAdmin(app, {
-    relayHttpUrl: httpUrl,
-    access,
-    kv: storage.kv,
-    store: storage.events,
-    sessions,
     registry: metrics.registry,
-    config: liveConfig.get,
-    extensions: configExtensions(),
-    backend: storage.backend,
-    startedAt,
-    health: { database: () => storage.events.health() },
-    authenticate: authenticateAdmin,
-    logger,
+    database: () => storage.events.health(),
+    extensions,
+    nip86: {
+      access,
+      relayHttpUrl: httpUrl,
+      clientIp: requestIp,
+      logger,
+      metrics: authCounters,
+      replay,
+      onBanEvent: async (id) => {
+        await core.remove([id]);
+      },
+    },
+    admin: {
+      relayHttpUrl: httpUrl,
+      access,
+      kv: storage.kv,
+      store: storage.events,
+      sessions,
+      registry: metrics.registry,
+      config: liveConfig.get,
+      extensions: configExtensions(),
+      backend: storage.backend,
+      startedAt,
+      health: { database: () => storage.events.health() },
+      authenticate: authenticateAdmin,
+      logger,
+    },
   });
 
   const ws = createWsServer(ctx, sessions, { clientIp: (req) => clientIp(req, config.server.trust_proxy) });
