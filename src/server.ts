@@ -33,7 +33,7 @@ import { HTTP_AUTH_REPLAY_TTL_SECONDS } from './auth/nip98.js';
 import { SharedReplayGuard } from './auth/shared-replay.js';
 import { keepRawJsonBodies } from './http/raw-body.js';
 import { registerAccessPolicies } from './relay/policies/auth.js';
-import { createVerifier } from './verify/pool.js';
+import { openVerifier } from './verify/open.js';
 import { loadRelayConfig } from './cli/load-relay-config.js';
 import type { Storage } from './storage/types.js';
 
@@ -81,7 +81,8 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   const logger = opts.logger ?? createLogger(config.logging.level);
   const metrics = createMetrics();
   const storage = await openStorage(config, logger);
-  const verifier = await createVerifier({
+  const verifier = await openVerifier({
+    inProcess: config.verify.in_process,
     threads: config.verify.threads,
     backend: config.verify.backend,
     maxQueue: config.verify.max_queue,

@@ -181,5 +181,6 @@ export const coreSchema: Section = {
     }),
     threads: int(0, 'Verification worker threads (0: one per core).', { max: 256, env: 'RELAY_VERIFY_THREADS' }),
     max_queue: int(4096, 'Signature checks waiting at once; past it events are answered `rate-limited:`.', { min: 1 }),
+    in_process: bool(false, 'Verify on the event loop instead of worker threads (tests and tools: no worker start-up; `threads` then does not apply). A busy relay keeps the pool.'),
   },
 };

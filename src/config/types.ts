@@ -67,8 +67,8 @@ export type RelayConfig = {
   readonly extensions: { readonly enabled: readonly string[] };
   readonly logging: { readonly level: string };
   readonly metrics: { readonly token: string; readonly host: string; readonly port: number };
-  /** Signature verification (src/verify): backend "auto" or a name from BACKEND_NAMES; threads 0 = one per core. */
-  readonly verify: { readonly backend: string; readonly threads: number; readonly max_queue: number };
+  /** Signature verification (src/verify): backend "auto" or a name from BACKEND_NAMES; threads 0 = one per core; in_process = no pool. */
+  readonly verify: { readonly backend: string; readonly threads: number; readonly max_queue: number; readonly in_process: boolean };
   /** Extension sections (e.g. `mls_gateway`), each validated by its extension's schema. */
   readonly sections: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** The file this config came from, if any. */
