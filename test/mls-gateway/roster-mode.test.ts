@@ -100,7 +100,8 @@ describe('group registry', () => {
     fx = await gatewayFixture({}, [caller]);
     const t = fx.clock.now;
     await fx.publish(sessionOf(), signed(identity(), { kind: 445, tags: [['h', GROUP]], content: content(), created_at: t - 5 }));
-    await fx.publish(sessionOf(), signed(identity(), { kind: 445, tags: [['h', GROUP], ['k', '7']], content: content() }));
+    // created_at from the fixture's clock, not the wall clock: a second may tick since the fixture started.
+    await fx.publish(sessionOf(), signed(identity(), { kind: 445, tags: [['h', GROUP], ['k', '7']], content: content(), created_at: t }));
     const res = await fx.call(caller, 'GET', `/groups/${GROUP}`);
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ group_id: GROUP, message_count: 2, epoch_hint: '7', last_activity: t, first_seen: t, roster: null });
