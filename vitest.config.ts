@@ -66,6 +66,7 @@ const SLOW = [
   'test/config/config.test.ts',
   'test/deploy/image-smoke.test.ts',
   'test/deploy/sigterm.test.ts',
+  'test/reliability/crash-safety.test.ts',
   'test/storage/sqlite.test.ts',
 ];
 
