@@ -42,7 +42,8 @@ export async function startTestRelay(opts: TestRelayOptions = {}): Promise<TestR
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'mls-relay-test-'));
   const base = {
     server: { host: '127.0.0.1', port: 0, url: TEST_RELAY_URL },
-    storage: { backend: 'sqlite', sqlite: { path: join(dir, 'relay.db') } },
+    // No WAL checkpoint worker (storage.sqlite.checkpoint_worker): a second to start under tsx, per relay.
+    storage: { backend: 'sqlite', sqlite: { path: join(dir, 'relay.db'), checkpoint_worker: false } },
     auth: { required: false },
     logging: { level: 'silent' },
     metrics: { port: 0 },

@@ -44,6 +44,7 @@ export const coreSchema: Section = {
       path: str('./data/relay.db', 'SQLite database file (":memory:" for a throwaway store).', {
         env: 'RELAY_SQLITE_PATH',
       }),
+      checkpoint_worker: bool(true, 'Run WAL checkpoints in a worker thread, off the event loop (false: the connection checkpoints itself, as SQLite does by default; for test relays).'),
     },
     firestore: {
       project_id: str('', 'Google Cloud project (defaults to GOOGLE_CLOUD_PROJECT).', {

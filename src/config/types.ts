@@ -10,7 +10,7 @@ export type RelayConfig = {
   };
   readonly storage: {
     readonly backend: 'sqlite' | 'firestore';
-    readonly sqlite: { readonly path: string };
+    readonly sqlite: { readonly path: string; readonly checkpoint_worker: boolean };
     readonly firestore: { readonly project_id: string; readonly database_id: string; readonly collection_prefix: string };
   };
   readonly limits: {
