@@ -77,7 +77,8 @@ export default defineConfig({
     pool: 'forks',
     projects: [
       // One worker thread per core reused across files: unit files import the same modules, and their
-      // import (transform + load) costs more than their tests. They keep no state between files.
+      // import (transform + load) costs more than their tests. So a unit file must leave no state behind
+      // (fake timers restored in `finally`, no process.env changes: test/verify/select.test.ts needs forks).
       { extends: true, test: { name: 'unit', include: UNIT, pool: 'threads', isolate: false } },
       {
         extends: true,
