@@ -26,7 +26,7 @@ import { httpAuthenticator } from './http/nip86.js';
 import { HTTP_AUTH_REPLAY_TTL_SECONDS } from './auth/nip98.js';
 import { SharedReplayGuard } from './auth/shared-replay.js';
 import { registerAccessPolicies, registerRecipientOnlyKinds } from './relay/policies/auth.js';
-import { createVerifier } from './verify/pool.js';
+import { openVerifier } from './verify/open.js';
 import { LiveConfig } from './config/live.js';
 import { configWarnings, reloadConfig } from './config/load.js';
 import { watchRelayConfig } from './config/reload.js';
@@ -69,7 +69,8 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   for (const warning of configWarnings(config)) logger.warn({ file: config.file }, warning);
   const metrics = createMetrics();
   const storage = await openStorage(config, logger);
-  const verifier = await createVerifier({
+  const verifier = await openVerifier({
+    inProcess: config.verify.in_process,
     threads: config.verify.threads,
     backend: config.verify.backend,
     maxQueue: config.verify.max_queue,

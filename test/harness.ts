@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import WebSocket from 'ws';
 import { Relay, useWebSocketImplementation } from 'nostr-tools/relay';
 import { finalizeEvent } from 'nostr-tools/pure';
@@ -9,7 +9,7 @@ import { loadRelayConfig } from '../src/load-relay-config.js';
 import { mergeConfigInput } from '../src/config/load.js';
 import type { RelayConfig } from '../src/config/types.js';
 import { startRelay, type RelayServer } from '../src/server.js';
-import type { Identity } from './helpers.js';
+import { eventually, type Identity } from './helpers.js';
 
 // Node 20 has no global WebSocket: nostr-tools uses ws, as a Node client would.
 useWebSocketImplementation(WebSocket);
@@ -29,24 +29,28 @@ export type TestRelay = {
   stop(): Promise<void>;
 };
 
-/** Options: config overrides (TOML shape), an existing directory to reuse, a config file. */
-export type TestRelayOptions = { overrides?: Record<string, unknown>; dir?: string; file?: string | null; env?: NodeJS.ProcessEnv };
+/** Options: config overrides (TOML shape), an existing directory to reuse, a config file, a logger (default silent; see LogTap). */
+export type TestRelayOptions = { overrides?: Record<string, unknown>; dir?: string; file?: string | null; env?: NodeJS.ProcessEnv; logger?: Logger };
 
 /**
  * Starts a real relay: real config validation, real SQLite file, real HTTP and WebSocket server.
- * Auth is off unless the overrides turn it on.
+ * Auth is off unless the overrides turn it on. Signatures are checked on the event loop
+ * (`verify.in_process`): a worker pool costs seconds to start under tsx and is not what most tests
+ * test; `overrides: { verify: { in_process: false } }` gives a relay the pool.
  */
 export async function startTestRelay(opts: TestRelayOptions = {}): Promise<TestRelay> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'mls-relay-test-'));
   const base = {
     server: { host: '127.0.0.1', port: 0, url: TEST_RELAY_URL },
-    storage: { backend: 'sqlite', sqlite: { path: join(dir, 'relay.db') } },
+    // No WAL checkpoint worker (storage.sqlite.checkpoint_worker): a second to start under tsx, per relay.
+    storage: { backend: 'sqlite', sqlite: { path: join(dir, 'relay.db'), checkpoint_worker: false } },
     auth: { required: false },
     logging: { level: 'silent' },
     metrics: { port: 0 },
+    verify: { in_process: true },
   };
   const config = loadRelayConfig({ file: opts.file ?? null, env: opts.env ?? {}, overrides: mergeConfigInput(base, opts.overrides ?? {}) });
-  const server = await startRelay(config, { logger: pino({ level: 'silent' }) });
+  const server = await startRelay(config, { logger: opts.logger ?? pino({ level: 'silent' }) });
   const relay: TestRelay = {
     server,
     config,
@@ -65,6 +69,44 @@ export async function startTestRelay(opts: TestRelayOptions = {}): Promise<TestR
   return relay;
 }
 
+/**
+ * The log of a test relay (pass `logger` to startTestRelay), so a test can wait for what the relay did
+ * and logged, such as applying a config edit, instead of sleeping past it.
+ */
+export class LogTap {
+  readonly entries: Record<string, unknown>[] = [];
+  private readonly listeners = new Set<() => void>();
+  readonly logger: Logger = pino(
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        this.entries.push(JSON.parse(line) as Record<string, unknown>);
+        for (const listener of [...this.listeners]) listener();
+      },
+    },
+  );
+
+  /** Resolves with the first entry logged from now on with message `msg`; rejects after `timeoutMs`. */
+  next(msg: string, timeoutMs = 5000): Promise<Record<string, unknown>> {
+    let scanned = this.entries.length;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.listeners.delete(look);
+        reject(new Error(`nothing logged as ${JSON.stringify(msg)} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const look = (): void => {
+        for (; scanned < this.entries.length; scanned++) {
+          if (this.entries[scanned]!.msg !== msg) continue;
+          clearTimeout(timer);
+          this.listeners.delete(look);
+          return resolve(this.entries[scanned]!);
+        }
+      };
+      this.listeners.add(look);
+    });
+  }
+}
+
 /** Connects a nostr-tools client. */
 export async function connect(url: string): Promise<Relay> {
   return Relay.connect(url);
@@ -81,18 +123,16 @@ export async function connectAs(url: string, who: Identity, relayUrl = TEST_RELA
   return relay;
 }
 
-/** Polls until `check` is true or `timeoutMs` passes (then throws). */
+/** Polls until `check` is true or `timeoutMs` passes (then throws); see eventually in helpers.ts. */
 export async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for condition');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await eventually(check, { timeoutMs });
 }
 
 /** A raw WebSocket client for frames nostr-tools would never send. Collects every message. */
 export class RawClient {
   readonly messages: unknown[][] = [];
+  /** Called after each message and at close: the pending next() calls look again. */
+  private readonly listeners = new Set<() => void>();
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
       try {
@@ -100,6 +140,10 @@ export class RawClient {
       } catch {
         this.messages.push(['<unparseable>', data.toString()]);
       }
+      for (const listener of [...this.listeners]) listener();
+    });
+    ws.on('close', () => {
+      for (const listener of [...this.listeners]) listener();
     });
   }
 
@@ -121,14 +165,37 @@ export class RawClient {
     this.ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg));
   }
 
-  /** Waits for the next message (from index `from`) that satisfies `pred`. */
-  async next(pred: (m: unknown[]) => boolean, timeoutMs = 3000, from = 0): Promise<unknown[]> {
-    let found: unknown[] | undefined;
-    await waitFor(() => {
-      found = this.messages.slice(from).find(pred);
-      return found !== undefined;
-    }, timeoutMs);
-    return found!;
+  /**
+   * Resolves with the first message (from index `from`) that satisfies `pred`, as soon as it arrives.
+   * Rejects after `timeoutMs`, or at once when the socket closes without one.
+   */
+  next(pred: (m: unknown[]) => boolean, timeoutMs = 3000, from = 0): Promise<unknown[]> {
+    return new Promise((resolve, reject) => {
+      let scanned = from;
+      const done = (): void => {
+        clearTimeout(timer);
+        this.listeners.delete(look);
+      };
+      const look = (): void => {
+        for (; scanned < this.messages.length; scanned++) {
+          const m = this.messages[scanned]!;
+          if (pred(m)) {
+            done();
+            return resolve(m);
+          }
+        }
+        if (this.ws.readyState === WebSocket.CLOSED) {
+          done();
+          reject(new Error('socket closed before the awaited message arrived'));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for a message`));
+      }, timeoutMs);
+      this.listeners.add(look);
+      look();
+    });
   }
 
   /** Sends a message and waits for the reply matched by `pred` among messages after the send. */

@@ -31,3 +31,20 @@ export function signed(
 export function now(): number {
   return Math.floor(Date.now() / 1000);
 }
+
+/** Options of eventually: how long to wait, how often to look, and what is awaited (for the error). */
+export type EventuallyOptions = { timeoutMs?: number; intervalMs?: number; what?: string };
+
+/**
+ * Waits until `check` holds (sync or async), looking again every `intervalMs` (default 10), and throws
+ * after `timeoutMs` (default 3000). For state that has no event to listen to (a health endpoint, a
+ * counter); where there is one, wait for the event instead.
+ */
+export async function eventually(check: () => boolean | Promise<boolean>, opts: EventuallyOptions = {}): Promise<void> {
+  const { timeoutMs = 3000, intervalMs = 10, what = 'condition' } = opts;
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}

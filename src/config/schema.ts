@@ -43,6 +43,7 @@ export const coreSchema = {
       path: str('./data/relay.db', 'SQLite database file (":memory:" for a throwaway store).', {
         env: 'RELAY_SQLITE_PATH',
       }),
+      checkpoint_worker: bool(true, 'Run WAL checkpoints in a worker thread, off the event loop (false: the connection checkpoints itself, as SQLite does by default; for test relays).'),
     },
     firestore: {
       project_id: str('', 'Google Cloud project (defaults to GOOGLE_CLOUD_PROJECT).', {
@@ -162,6 +163,7 @@ export const coreSchema = {
     }),
     threads: int(0, 'Verification worker threads (0: one per core).', { max: 256, env: 'RELAY_VERIFY_THREADS' }),
     max_queue: int(4096, 'Signature checks waiting at once; past it events are answered `rate-limited:`.', { min: 1 }),
+    in_process: bool(false, 'Verify on the event loop instead of worker threads (tests and tools: no worker start-up; `threads` then does not apply). A busy relay keeps the pool.'),
   },
 } satisfies Section;
 

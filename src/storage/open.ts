@@ -21,6 +21,7 @@ export async function openStorage(config: RelayConfig, logger?: Logger): Promise
   const { openSqliteStorage } = await import('./sqlite/index.js');
   return openSqliteStorage({
     path: config.storage.sqlite.path,
+    checkpointWorker: config.storage.sqlite.checkpoint_worker,
     onCheckpointFailure: (why) => logger?.warn({ err: why }, 'sqlite WAL checkpoint worker failed; checkpointing on the main thread'),
   });
 }

@@ -4,25 +4,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nip19 } from 'nostr-tools';
 import { runAllowlistCommand } from '../../src/cli/allowlist.js';
-import { startTestRelay, type TestRelay } from '../harness.js';
+import { LogTap, startTestRelay, type TestRelay } from '../harness.js';
 import { identity, signed } from '../helpers.js';
 import { authAs, clientAs, publish } from './e2e-support.js';
 
 const [alice, bob] = [identity(), identity()];
 
-/** Retries `attempt` until it returns true; the watcher applies edits within about a second. */
-async function eventually(attempt: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await attempt())) {
-    if (Date.now() > deadline) throw new Error('the edit never took effect');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('editing the allowlist in the config file of a running relay', () => {
   let dir: string;
   let file: string;
   let relay: TestRelay;
+  // The watcher logs each edit it applies or refuses (src/auth/allowlist-file.ts): the tests wait for that.
+  const log = new LogTap();
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'auth-e2e-file-'));
@@ -31,7 +25,7 @@ describe('editing the allowlist in the config file of a running relay', () => {
       file,
       `# test relay\n[auth]\nrequired = true\n# members\nallowlist = [\n  "${nip19.npubEncode(alice.pk)}", # alice\n]\n\n[extensions]\nenabled = []\n`,
     );
-    relay = await startTestRelay({ file, dir, overrides: { auth: { required: true } } });
+    relay = await startTestRelay({ file, dir, overrides: { auth: { required: true } }, logger: log.logger });
   });
   afterAll(async () => {
     await relay?.stop();
@@ -46,16 +40,10 @@ describe('editing the allowlist in the config file of a running relay', () => {
       before.close();
     }
     const lines: string[] = [];
+    const reloaded = log.next('allowlist reloaded');
     expect(await runAllowlistCommand(['add', bob.pk], { configFile: file, out: (l) => lines.push(l) })).toBe(0);
     expect(lines[0]).toContain('added');
-    await eventually(async () => {
-      const c = await clientAs(relay.url);
-      try {
-        return (await authAs(c, bob))[0];
-      } finally {
-        c.close();
-      }
-    });
+    await reloaded;
     const b = await clientAs(relay.url, bob);
     try {
       expect((await publish(b, signed(bob)))[0]).toBe(true);
@@ -80,8 +68,9 @@ describe('editing the allowlist in the config file of a running relay', () => {
   });
 
   it('an invalid edit keeps the current allowlist', async () => {
+    const refused = log.next('config file invalid, keeping the current allowlist');
     writeFileSync(file, `[auth]\nrequired = true\nallowlist = ["not-a-key"]\n\n[extensions]\nenabled = []\n`);
-    await new Promise((r) => setTimeout(r, 1500)); // longer than the watcher's poll: the edit has been seen
+    await refused;
     const b = await clientAs(relay.url);
     try {
       expect((await authAs(b, bob))[0]).toBe(true);

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { finalizeEvent } from 'nostr-tools/pure';
 import { RawClient, startTestRelay, waitFor } from '../harness.js';
-import { identity, now, signed, type Identity } from '../helpers.js';
+import { eventually, identity, now, signed, type Identity } from '../helpers.js';
 import { freePort } from '../setup/firestore-emulator.js';
 
 // Cloud Run sends SIGTERM and kills the instance about 10 s later.
@@ -27,17 +27,20 @@ function startRelayProcess(configFile: string): ChildProcess {
 }
 
 async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
+  const isHealthy = async (): Promise<boolean> => {
     if (child.exitCode !== null) throw new Error(`relay exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error('relay did not become healthy');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+    return fetch(url).then(
+      (res) => res.ok,
+      () => false, // not listening yet
+    );
+  };
+  await eventually(isHealthy, { timeoutMs: 60_000, intervalMs: 100, what: 'a healthy relay' });
+}
+
+/** Resolves when the socket is closed (at once if it already is). */
+function closedSocket(c: RawClient): Promise<void> {
+  if (c.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+  return new Promise((resolve) => c.ws.once('close', () => resolve()));
 }
 
 /** A raw client authenticated as `who` (NIP-42 with the relay's public URL). */
@@ -95,7 +98,8 @@ describe('SIGTERM under load (Cloud Run scale-in or deploy)', () => {
         Array.from({ length: EVENTS_PER_CONNECTION }, (_, i) => signed(w, { content: `burst ${i}`, created_at: now() - 600 + i })),
       );
 
-      // Every connection streams its events in small pipelined slices until its socket closes.
+      // Every connection streams its events in small pipelined slices until its socket closes: a slice
+      // goes out once the relay has answered the one before last, so about two slices are in flight.
       let sent = 0;
       let sentAfterSignal = 0;
       let signalled = false;
@@ -107,7 +111,8 @@ describe('SIGTERM under load (Cloud Run scale-in or deploy)', () => {
             sent++;
             if (signalled) sentAfterSignal++;
           }
-          await new Promise((r) => setTimeout(r, 20));
+          const previous = batches[n]![i - 10];
+          if (previous) await c.next((m) => m[0] === 'OK' && m[1] === previous.id, 30_000).catch(() => undefined);
         }
       });
       const burstIds = new Set(batches.flat().map((ev) => ev.id));
@@ -122,7 +127,8 @@ describe('SIGTERM under load (Cloud Run scale-in or deploy)', () => {
       child.kill('SIGTERM');
       await Promise.all(pumps);
       const { code, signal, at } = await exited;
-      await new Promise((r) => setTimeout(r, 50)); // let the last frames reach the clients
+      // The last frames come before each socket's close; a socket the relay left open fails the count below.
+      await Promise.race([Promise.all(clients.map(closedSocket)), new Promise((r) => setTimeout(r, 5000))]);
 
       const acked = burstOks(true).map((m) => m[1] as string);
       const closes = clients.filter((c) => c.ws.readyState === WebSocket.CLOSED).length;

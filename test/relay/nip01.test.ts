@@ -80,11 +80,14 @@ describe('NIP-01 over a real socket', () => {
     const live = await reader.next((m) => m[0] === 'EVENT' && m[1] === 'live');
     expect((live[2] as { id: string }).id).toBe(ev.id);
     reader.send(['CLOSE', 'live']);
-    await new Promise((res) => setTimeout(res, 50));
+    // A connection's frames are handled in order: once the next REQ is answered, CLOSE has been.
+    // That REQ is a witness with the same filter: when it gets the next event, `live` would have too.
+    await reader.req('witness', { authors: [who.pk], limit: 0 });
     const before = reader.messages.length;
-    await writer.publish(signed(who));
-    await new Promise((res) => setTimeout(res, 150));
-    expect(reader.messages.slice(before).filter((m) => m[0] === 'EVENT')).toEqual([]);
+    const next = signed(who);
+    await writer.publish(next);
+    await reader.next((m) => m[0] === 'EVENT' && m[1] === 'witness', 3000, before);
+    expect(reader.messages.slice(before).filter((m) => m[0] === 'EVENT' && m[1] === 'live')).toEqual([]);
     reader.close();
     writer.close();
   });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { Firestore } from '@google-cloud/firestore';
 import { RawClient, startTestRelay, type TestRelay } from '../harness.js';
-import { identity, signed } from '../helpers.js';
+import { eventually, identity, signed } from '../helpers.js';
 import { findJar, freePort, startEmulator, stopEmulator } from '../setup/firestore-emulator.js';
 import { emulatorHost } from '../storage/firestore-env.js';
 
@@ -17,13 +17,6 @@ async function healthStatus(relay: TestRelay): Promise<number> {
   return (await fetch(`${relay.httpUrl}/health`)).status;
 }
 
-async function until(check: () => Promise<boolean>, ms: number): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; ) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  return false;
-}
 
 // Skipped like the other Firestore suites when no emulator is available. This file runs an emulator
 // of its own (it stops it), so the shared one stays up for the other suites.
@@ -65,7 +58,7 @@ describe.skipIf(!emulatorHost)('relay on Firestore during a store outage', () =>
 
     child = await startEmulator(jar, port);
     await warmUp(port);
-    expect(await until(async () => (await healthStatus(relay)) === 200, 60_000)).toBe(true);
+    await eventually(async () => (await healthStatus(relay)) === 200, { timeoutMs: 60_000, intervalMs: 100, what: '/health 200' });
     // A client retries what was refused; the first commit on a cold emulator may still miss its deadline.
     const after = signed(who);
     let accepted = false;

@@ -140,6 +140,17 @@ export function nipCases(ctx: ContractContext): void {
       expect(ids(await store.query([{ kinds: [30001] }]))).toEqual([other.id, second.id]);
     });
 
+    // Found by test/differential: SQLite took a valueless ["d"] as d = "" while Firestore skipped it.
+    it('skips a d tag without a value: the coordinate is the first d tag value', async () => {
+      const first = signed(alice, { kind: 30001, tags: [['d'], ['d', 'x']], created_at: T + 1 });
+      const blank = signed(alice, { kind: 30001, tags: [], created_at: T });
+      const second = signed(alice, { kind: 30001, tags: [['d', 'x']], created_at: T + 2 });
+      // Two coordinates, "x" and "": neither replaces the other.
+      expect(await save(first, blank)).toEqual(['saved', 'saved']);
+      expect(await save(second)).toEqual(['saved']);
+      expect(ids(await store.query([{ kinds: [30001] }]))).toEqual([second.id, blank.id]);
+    });
+
     it('keeps every version of a regular kind', async () => {
       const v1 = signed(alice, { kind: 1, created_at: T });
       const v2 = signed(alice, { kind: 1, created_at: T + 1 });

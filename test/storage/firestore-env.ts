@@ -7,8 +7,18 @@ import type { Storage } from '../../src/storage/types.js';
 // MetadataLookupWarning it prints when there is none).
 process.env.METADATA_SERVER_DETECTION ??= 'none';
 
-/** host:port of the emulator started by the global setup, or null when the Firestore suites skip. */
-export const emulatorHost: string | null = inject('firestoreEmulatorHost');
+/**
+ * host:port of the emulator started by the global setup, or null when the Firestore suites skip.
+ * Only the `firestore` project runs that setup: a file of another project would get undefined and
+ * skip its suites silently, even in CI, so it fails here instead.
+ */
+export const emulatorHost: string | null = emulatorHostOfThisProject();
+
+function emulatorHostOfThisProject(): string | null {
+  const host = inject('firestoreEmulatorHost');
+  if (host === undefined) throw new Error('this file uses the Firestore emulator: list it in the firestore project of vitest.config.ts');
+  return host;
+}
 
 /** A project id of its own, so test files (and tests) can share the emulator in parallel. */
 export function freshProjectId(label: string): string {

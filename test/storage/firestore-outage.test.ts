@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { openFirestoreStorage } from '../../src/storage/firestore/open.js';
 import type { Storage } from '../../src/storage/types.js';
 import { findJar, startEmulator, startEmulatorOnFreePort, stopEmulator } from '../setup/firestore-emulator.js';
-import { identity, signed } from '../helpers.js';
+import { eventually, identity, signed } from '../helpers.js';
 import { emulatorHost } from './firestore-env.js';
 
 /** A fresh emulator JVM answers its first request in ~4 s; pay that before the 5 s deadlines apply. */
@@ -52,15 +52,12 @@ describe.skipIf(!emulatorHost)('Firestore backend during an outage', () => {
     child = await startEmulator(jar, port);
     await warmUp(port);
     // The channel reconnects on its own; health turns good again without reopening the store.
-    let healthy = false;
-    for (const until = Date.now() + 60_000; !healthy && Date.now() < until; ) {
-      healthy = await storage.events.health().then(
+    const healthy = () =>
+      storage.events.health().then(
         () => true,
         () => false,
       );
-      if (!healthy) await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(healthy).toBe(true);
+    await eventually(healthy, { timeoutMs: 60_000, intervalMs: 100, what: 'a healthy store' });
     // The restarted emulator starts empty; the events refused during the outage can be sent again.
     // A client retries refused events; the first commit on a cold emulator JVM can still miss the deadline.
     let statuses: string[] = [];

@@ -7,19 +7,16 @@ import { FirestoreEventStore } from '../../src/storage/firestore/event-store.js'
 import { openFirestoreStorage } from '../../src/storage/firestore/open.js';
 import { watchStoredEvents } from '../../src/storage/firestore/watch.js';
 import type { Storage } from '../../src/storage/types.js';
-import { identity, now, signed } from '../helpers.js';
+import { eventually, identity, now, signed } from '../helpers.js';
 import { eventStoreContract } from './event-store-contract.js';
 import { emulatorHost, freshProjectId, openEmulatorStorage } from './firestore-env.js';
 import { kvContract } from './kv-contract.js';
 
+/** The value `read` returns once it is defined (a listener's delivery), within `ms`. */
 async function waitFor<T>(read: () => T | undefined, what: string, ms = 15_000): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let value: T | undefined;
+  await eventually(() => (value = read()) !== undefined, { timeoutMs: ms, what });
+  return value as T;
 }
 
 /** A port nothing listens on. */
@@ -161,7 +158,9 @@ describe.skipIf(!emulatorHost)('Firestore backend specifics', () => {
         const ev = signed(identity(), { content: `burst ${i}` });
         sent.push(ev.id);
         await other.events.saveBatch([{ event: ev }]);
-        await new Promise((r) => setTimeout(r, 60));
+        // Paced by the listener, not the clock: each save follows the delivery of the one before, so
+        // saves land right after every third delivery, while the listener is being replaced.
+        await waitFor(() => (seen.includes(ev.id) ? true : undefined), `delivery of burst ${i}`);
       }
       await waitFor(() => (sent.every((id) => seen.includes(id)) ? true : undefined), 'every event');
       const mine = seen.filter((id) => sent.includes(id));

@@ -15,8 +15,12 @@ import { kvContract } from './kv-contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mls-relay-sqlite-'));
 let files = 0;
-/** A fresh database file per call, in a directory that does not exist yet (the factory must create it). */
-const openFile = () => openSqliteStorage({ path: join(dir, `db-${++files}`, 'relay.db') });
+/**
+ * A fresh database file per call, in a directory that does not exist yet (the factory must create it).
+ * Without the checkpoint worker (a second to start per store under tsx): it changes when the WAL is
+ * copied, not what a query sees, and sqlite-checkpoint.test.ts tests it.
+ */
+const openFile = () => openSqliteStorage({ path: join(dir, `db-${++files}`, 'relay.db'), checkpointWorker: false });
 const openMemory = () => openSqliteStorage({ path: ':memory:' });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

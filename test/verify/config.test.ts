@@ -14,7 +14,7 @@ function tomlFile(text: string): string {
 describe('[verify] config', () => {
   it('defaults to the auto backend on every core', () => {
     const c = loadRelayConfig({ file: tomlFile(''), env: {} });
-    expect(c.verify).toEqual({ backend: 'auto', threads: 0, max_queue: 4096 });
+    expect(c.verify).toEqual({ backend: 'auto', threads: 0, max_queue: 4096, in_process: false });
   });
 
   it('takes a named backend and thread count from the file or the environment', () => {
@@ -23,6 +23,11 @@ describe('[verify] config', () => {
     expect(c.verify.threads).toBe(1);
     const e = loadRelayConfig({ file: tomlFile(''), env: { RELAY_VERIFY_BACKEND: 'tiny-secp256k1', RELAY_VERIFY_THREADS: '3' } });
     expect(e.verify).toMatchObject({ backend: 'tiny-secp256k1', threads: 3 });
+  });
+
+  it('verifies in process when the file or the environment says so', () => {
+    expect(loadRelayConfig({ file: tomlFile('[verify]\nin_process = true\n'), env: {} }).verify.in_process).toBe(true);
+    expect(loadRelayConfig({ file: tomlFile(''), env: { RELAY_VERIFY_IN_PROCESS: 'true' } }).verify.in_process).toBe(true);
   });
 
   it('rejects an unknown backend at boot, naming the key', () => {

@@ -12,15 +12,15 @@ const SINGLE_LETTER = /^[a-zA-Z]$/;
 const EXPIRATION = /^\d{1,15}$/;
 
 /**
- * The coordinate part `d` of an event: '' for replaceable kinds, the value of the first `d` tag
- * (or '') for addressable kinds, undefined for regular kinds, which have no coordinate.
+ * The coordinate part `d` of an event: '' for replaceable kinds, the first `d` tag value (or '') for
+ * addressable kinds, undefined for regular kinds, which have no coordinate. A `["d"]` tag without a
+ * value is skipped, as the Firestore backend does (test/differential found the two disagreeing).
  */
 export function coordinateD(ev: Pick<NostrEvent, 'kind' | 'tags'>): string | undefined {
   const cls = kindClass(ev.kind);
   if (cls === 'replaceable') return '';
   if (cls !== 'addressable') return undefined;
-  for (const tag of ev.tags) if (tag[0] === 'd') return tag[1] ?? '';
-  return '';
+  return firstTagValue(ev, 'd') ?? '';
 }
 
 /** The NIP-40 expiration in unix seconds, when the first valued `expiration` tag holds a plain integer. */

@@ -22,6 +22,12 @@ export type SqliteStorageOptions = {
   synchronous?: 'NORMAL' | 'FULL';
   /** Told when the WAL checkpoint worker fails (the connection then checkpoints on its own again). */
   onCheckpointFailure?: (why: string) => void;
+  /**
+   * Run WAL checkpoints in a worker thread (WalCheckpointer) for a file-backed database. Default true;
+   * false leaves them to the connection, as SQLite does by default (test relays: the worker costs
+   * about a second to start under tsx, and their few writes never fill the WAL).
+   */
+  checkpointWorker?: boolean;
 };
 
 function isFileBacked(path: string): boolean {
@@ -53,7 +59,9 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sto
   let checkpointer: WalCheckpointer | undefined;
   try {
     applySchema(db, { synchronous: opts.synchronous ?? 'NORMAL' });
-    if (isFileBacked(opts.path)) checkpointer = await WalCheckpointer.start(db, opts.path, { onFailure: opts.onCheckpointFailure });
+    if (isFileBacked(opts.path) && opts.checkpointWorker !== false) {
+      checkpointer = await WalCheckpointer.start(db, opts.path, { onFailure: opts.onCheckpointFailure });
+    }
   } catch (err) {
     db.close();
     throw err;
