@@ -5,7 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { VerifiedEvent } from '../../nostr/event.js';
 import { SqliteBatchSaver, type SaveItem } from './save-batch.js';
 import { EventRemover } from './event-remover.js';
-import type { ItemOutcome, WriteReply, WriteRequest, WriteWorkerData } from './write-protocol.js';
+import { ITEM_SEPARATOR, type ItemOutcome, type WriteReply, type WriteRequest, type WriteWorkerData } from './write-protocol.js';
 
 const { path, synchronous } = workerData as WriteWorkerData;
 const db = new Database(path);
@@ -19,6 +19,7 @@ db.pragma('wal_autocheckpoint = 8192');
 const saver = new SqliteBatchSaver(db);
 const remover = new EventRemover(db);
 const saveTx = db.transaction((items: SaveItem[]) => saver.saveWithin(items));
+const decoder = new TextDecoder();
 const port = parentPort!;
 const post = (m: WriteReply): void => port.postMessage(m);
 
@@ -31,7 +32,11 @@ function handle(req: WriteRequest): WriteReply {
   try {
     if (req.type === 'save') {
       // The main thread verified these events before sending them; their JSON is exactly what it serialized.
-      const items = req.items.map(({ json, deletion }) => ({ event: JSON.parse(json) as VerifiedEvent, ...(deletion ? { deletion } : {}) }));
+      const deletions = new Map(req.deletions);
+      const items = decoder
+        .decode(req.batch)
+        .split(ITEM_SEPARATOR)
+        .map((json, i) => ({ event: JSON.parse(json) as VerifiedEvent, ...(deletions.has(i) ? { deletion: deletions.get(i) } : {}) }));
       const results = saveTx.immediate(items);
       const outcomes: ItemOutcome[] = results.map((r) => (r.status === 'error' ? { code: codeOf(r.error) } : r.status));
       return { type: 'saved', id: req.id, outcomes };

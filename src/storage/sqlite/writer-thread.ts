@@ -1,10 +1,12 @@
 import type { Worker } from 'node:worker_threads';
 import { rememberJson, serializeEvent } from '../../nostr/frames.js';
 import { spawnModuleWorker } from '../../runtime/module-worker.js';
-import type { SaveResult } from '../types.js';
+import type { DeletionRequest, SaveResult } from '../types.js';
 import { toStorageError } from './errors.js';
 import type { SaveItem } from './save-batch.js';
-import type { WriteReply, WriteRequest, WriteWorkerData } from './write-protocol.js';
+import { ITEM_SEPARATOR, type WriteReply, type WriteRequest, type WriteWorkerData } from './write-protocol.js';
+
+const encoder = new TextEncoder();
 
 type Pending = { resolve: (m: WriteReply) => void; reject: (err: unknown) => void };
 type Request = DistributiveOmit<WriteRequest, 'id'>;
@@ -35,14 +37,18 @@ export class WriterThread {
   /** Saves a batch in one transaction: one result per item, in order (see SqliteBatchSaver). */
   async save(items: SaveItem[]): Promise<SaveResult[]> {
     // The event's JSON is serialized once here; serializeEvent remembers it for the live fanout.
-    const wire = items.map(({ event, deletion }) => {
+    const texts: string[] = [];
+    const deletions: [number, DeletionRequest][] = [];
+    items.forEach(({ event, deletion }, i) => {
       const json = serializeEvent(event);
       rememberJson(event, json);
-      return { json, ...(deletion ? { deletion } : {}) };
+      texts.push(json);
+      if (deletion) deletions.push([i, deletion]);
     });
+    const batch = encoder.encode(texts.join(ITEM_SEPARATOR));
     let reply: WriteReply;
     try {
-      reply = await this.request({ type: 'save', items: wire });
+      reply = await this.request({ type: 'save', batch, deletions }, [batch.buffer as ArrayBuffer]);
     } catch (err) {
       const error = toStorageError(err);
       return items.map(() => ({ status: 'error', error }));
@@ -90,14 +96,14 @@ export class WriterThread {
     throw toStorageError({ code: reply.type === 'failed' ? reply.code : undefined });
   }
 
-  private async request(req: Request): Promise<WriteReply> {
+  private async request(req: Request, transfer: ArrayBuffer[] = []): Promise<WriteReply> {
     const worker = this.worker ?? (await this.spawn());
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       // While a request is in flight the thread keeps the process alive, so an answer is never dropped at exit.
       if (this.pending.size === 1) worker.ref();
-      worker.postMessage({ ...req, id } as WriteRequest);
+      worker.postMessage({ ...req, id } as WriteRequest, transfer);
     });
   }
 
