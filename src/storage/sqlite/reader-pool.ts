@@ -68,6 +68,8 @@ export class ReaderPool {
       this.readers.map(async (r) => {
         r.worker.removeAllListeners('exit');
         const exited = new Promise<void>((resolve) => r.worker.once('exit', () => resolve()));
+        // Keeps the process alive until the thread has closed its connection.
+        r.worker.ref();
         r.worker.postMessage('stop');
         await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
         await r.worker.terminate();
@@ -90,7 +92,8 @@ export class ReaderPool {
       signal?.addEventListener('abort', onAbort, { once: true });
       const detach = (): void => signal?.removeEventListener('abort', onAbort);
       this.pending.set(id, { reader, raws: [], budget: opts.budget, resolve, reject, detach });
-      reader.inFlight++;
+      // While it has reads in flight a reader keeps the process alive, so an answer is never dropped at exit.
+      if (++reader.inFlight === 1) reader.worker.ref();
       reader.worker.postMessage({ ...req, id, ...(opts.budget ? { budget: opts.budget } : {}) } as ReadRequest);
     });
   }
@@ -100,7 +103,7 @@ export class ReaderPool {
     const p = this.pending.get(id);
     if (!p) return undefined;
     this.pending.delete(id);
-    p.reader.inFlight--;
+    if (--p.reader.inFlight === 0) p.reader.worker.unref();
     p.detach();
     return p;
   }
@@ -151,8 +154,9 @@ export class ReaderPool {
 
 function spawnReader(path: string): Worker {
   const worker = spawnModuleWorker(import.meta.url, 'read-worker', { path } satisfies ReadWorkerData);
-  // Reader threads never keep the process alive: a store that is not closed must not hang the exit.
-  worker.unref();
+  // Once ready, reader threads never keep the process alive (a store that is not closed must not hang
+  // the exit); until then they do, so that a process awaiting the store's start is not left without work.
+  worker.once('message', () => worker.unref());
   return worker;
 }
 
