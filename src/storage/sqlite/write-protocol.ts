@@ -7,8 +7,10 @@ export type WriteWorkerData = { path: string; synchronous: 'NORMAL' | 'FULL' };
  * What the main thread asks the writer thread: save a batch of verified events, remove events by id,
  * or purge expired events and kv documents. A batch crosses as the events' JSON, joined by newlines
  * (JSON.stringify escapes every newline inside a value) and UTF-8 encoded into one buffer that is
- * transferred, not copied: measured in the profile, a structured clone of the strings cost the main
- * thread more than the SQLite work it handed off. `deletions` holds [item index, request] pairs.
+ * transferred, not cloned: one message body per batch instead of one cloned string per event. (The
+ * profiles of 30 Nov, on a machine at load 15–20, showed postMessage at ~130–190 µs per event either
+ * way, most likely the thread being descheduled inside it; retake on a quiet machine before trusting
+ * either figure.) `deletions` holds [item index, request] pairs.
  */
 export type WriteRequest =
   | { type: 'save'; id: number; batch: Uint8Array; deletions: [number, DeletionRequest][] }
