@@ -10,7 +10,8 @@ import { int, ms, quantile, type Row } from './lib/stats.js';
 import type { FanoutWorkerData } from './fanout-worker.js';
 
 const SUBSCRIBER_THREADS = 2;
-const SUBSCRIBER_IDENTITIES = 20;
+const SUBSCRIBER_LABELS = Array.from({ length: 20 }, (_, i) => `fanout-sub-${i}`);
+const PUBLISHER = benchIdentity('fanout-publisher');
 /** Gap between published events: latency of single deliveries, not a throughput test. */
 const PUBLISH_GAP_MS = 50;
 
@@ -32,20 +33,23 @@ function collect(worker: Worker): Promise<number[]> {
   });
 }
 
-/** One level: K subscribers, `events` publications; returns all delivery latencies (ms) and the expected count. */
-async function level(k: number, events: number): Promise<{ latencies: number[]; expected: number; rssMb: number }> {
-  const labels = Array.from({ length: SUBSCRIBER_IDENTITIES }, (_, i) => `fanout-sub-${i}`);
-  const publisher = benchIdentity('fanout-publisher');
-  const allow = [publisher.pubkey, ...labels.map((l) => benchIdentity(l).pubkey)];
-  const relay = await startRelayProcess({ config: { auth: { required: true, allowlist: allow } } });
+/** Delivery latencies (ms) of one fanout load against a running relay at `url`. */
+export type FanoutLoad = { latencies: number[]; expected: number };
+
+/**
+ * K subscribers on one group's #h, `events` publications of kind 445 by one publisher, against the relay at
+ * `url`. With `auth` every connection authenticates (NIP-42) as one of the fanout identities (see fanoutAllowlist).
+ */
+export async function fanoutLoad(url: string, k: number, events: number, auth = true): Promise<FanoutLoad> {
+  const labels = auth ? SUBSCRIBER_LABELS : [];
+  const group = groupId(7);
+  const threads = Math.min(SUBSCRIBER_THREADS, k);
+  const workers = Array.from({ length: threads }, (_, t) =>
+    startWorker({ url, subscribers: Math.floor(k / threads) + (t < k % threads ? 1 : 0), group, labels }),
+  );
   try {
-    const group = groupId(7);
-    const threads = Math.min(SUBSCRIBER_THREADS, k);
-    const workers = Array.from({ length: threads }, (_, t) =>
-      startWorker({ url: relay.url, subscribers: Math.floor(k / threads) + (t < k % threads ? 1 : 0), group, labels }),
-    );
     await Promise.all(workers.map((w) => w.ready));
-    const pub = await BenchClient.openAs(relay.url, publisher);
+    const pub = auth ? await BenchClient.openAs(url, PUBLISHER) : await BenchClient.open(url);
     const signer = benchIdentity('fanout-ephemeral');
     for (let i = 0; i < events; i++) {
       const body = Buffer.from(Buffer.from(b64(512), 'base64'));
@@ -56,11 +60,24 @@ async function level(k: number, events: number): Promise<{ latencies: number[]; 
       await new Promise((r) => setTimeout(r, PUBLISH_GAP_MS));
     }
     await new Promise((r) => setTimeout(r, 500)); // let the last deliveries land
-    const rssMb = relay.rssBytes() / 2 ** 20;
     const latencies = (await Promise.all(workers.map((w) => collect(w.worker)))).flat();
-    await Promise.all(workers.map((w) => w.worker.terminate()));
     pub.close();
-    return { latencies, expected: k * events, rssMb };
+    return { latencies, expected: k * events };
+  } finally {
+    await Promise.all(workers.map((w) => w.worker.terminate()));
+  }
+}
+
+/** The pubkeys a relay must allow for fanoutLoad with auth. */
+export function fanoutAllowlist(): string[] {
+  return [PUBLISHER.pubkey, ...SUBSCRIBER_LABELS.map((l) => benchIdentity(l).pubkey)];
+}
+
+/** One level: K subscribers, `events` publications on a fresh relay process. */
+async function level(k: number, events: number): Promise<FanoutLoad> {
+  const relay = await startRelayProcess({ config: { auth: { required: true, allowlist: fanoutAllowlist() } } });
+  try {
+    return await fanoutLoad(relay.url, k, events);
   } finally {
     await relay.stop();
   }

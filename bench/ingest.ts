@@ -24,47 +24,52 @@ export type IngestResult = {
   batches: number;
 };
 
+/** What publishing a list of events over open connections gave. */
+export type IngestLoad = { accepted: number; refused: number; seconds: number; latencies: number[]; firstRefusal: string };
+
+/** Publishes `events` over `clients`, `window` events in flight per connection; OK latency per event. */
+export async function ingestLoad(clients: BenchClient[], events: NostrEvent[], window = WINDOW): Promise<IngestLoad> {
+  const frames = events.map((ev) => ({ id: ev.id, frame: `["EVENT",${JSON.stringify(ev)}]` }));
+  const latencies: number[] = [];
+  let accepted = 0;
+  let refused = 0;
+  let firstRefusal = '';
+  let next = 0;
+  const t0 = performance.now();
+  const lane = async (client: BenchClient): Promise<void> => {
+    while (next < frames.length) {
+      const { id, frame } = frames[next++]!;
+      const sent = performance.now();
+      const reply = await client.send(frame, id);
+      latencies.push(performance.now() - sent);
+      if (reply.ok) accepted++;
+      else {
+        refused++;
+        firstRefusal ||= reply.message;
+      }
+    }
+  };
+  await Promise.all(clients.flatMap((client) => Array.from({ length: window }, () => lane(client))));
+  return { accepted, refused, seconds: (performance.now() - t0) / 1000, latencies, firstRefusal };
+}
+
 /** Publishes `events` over `conns` authenticated connections to a fresh relay started with `relayOpts`. */
 export async function ingestRun(conns: number, events: NostrEvent[], relayOpts: RelayProcessOptions = {}, ids?: BenchIdentity[]): Promise<IngestResult> {
   const who = ids ?? Array.from({ length: conns }, (_, i) => benchIdentity(`ingest-${i}`));
   const relay = await startRelayProcess({ ...relayOpts, config: { ...relayOpts.config, auth: { required: true, allowlist: who.map((w) => w.pubkey) } } });
   try {
     const clients = await Promise.all(who.map((w) => BenchClient.openAs(relay.url, w)));
-    const frames = events.map((ev) => ({ id: ev.id, frame: `["EVENT",${JSON.stringify(ev)}]` }));
-    const latencies: number[] = [];
-    let accepted = 0;
-    let refused = 0;
-    let firstRefusal = '';
-    let next = 0;
     const cpu0 = relay.cpuSeconds();
     const main0 = relay.mainThreadCpuSeconds();
     const batches0 = await relay.metric('nostr_relay_store_operation_duration_seconds_count', 'save_batch');
-    const t0 = performance.now();
-    await Promise.all(
-      clients.map(async (client) => {
-        const lane = async (): Promise<void> => {
-          while (next < frames.length) {
-            const { id, frame } = frames[next++]!;
-            const sent = performance.now();
-            const reply = await client.send(frame, id);
-            latencies.push(performance.now() - sent);
-            if (reply.ok) accepted++;
-            else {
-              refused++;
-              firstRefusal ||= reply.message;
-            }
-          }
-        };
-        await Promise.all(Array.from({ length: WINDOW }, lane));
-      }),
-    );
-    const seconds = (performance.now() - t0) / 1000;
+    const load = await ingestLoad(clients, events);
     const relayCpuS = relay.cpuSeconds() - cpu0;
     const mainThreadCpuS = relay.mainThreadCpuSeconds() - main0;
     const batches = (await relay.metric('nostr_relay_store_operation_duration_seconds_count', 'save_batch')) - batches0;
     for (const c of clients) c.close();
-    if (refused > 0) process.stderr.write(`ingest: ${refused} refused, first: ${firstRefusal}\n`);
-    return { accepted, refused, perSecond: accepted / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), relayCpuS, mainThreadCpuS, batches };
+    if (load.refused > 0) process.stderr.write(`ingest: ${load.refused} refused, first: ${load.firstRefusal}\n`);
+    const { accepted, refused, latencies } = load;
+    return { accepted, refused, perSecond: accepted / load.seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), relayCpuS, mainThreadCpuS, batches };
   } finally {
     await relay.stop();
   }

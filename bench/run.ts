@@ -9,6 +9,7 @@ import { runQueries } from './queries.js';
 import { runFirestore } from './firestore.js';
 import { runPreauthFlood } from './preauth-flood.js';
 import { runHostileQueries } from './hostile-queries.js';
+import { runPeers } from './peers.js';
 import { signerName } from './lib/sign.js';
 import { machineLoad, printTable, type Row } from './lib/stats.js';
 
@@ -23,6 +24,7 @@ const BENCHES: Record<string, Bench> = {
   firestore: { run: runFirestore, defaultSize: 1_000, what: 'firestore emulator: ingest and queries (events)' },
   'preauth-flood': { run: runPreauthFlood, defaultSize: 10, what: 'hostile pre-auth frames (seconds)' },
   'hostile-queries': { run: (n) => runHostileQueries(n), defaultSize: 300_000, what: 'expensive REQs beside a bystander (events in the store)' },
+  peers: { run: runPeers, defaultSize: 20_000, what: 'mls-relay and strfry, same ingest and fanout loads (events)' },
 };
 
 async function main(): Promise<void> {

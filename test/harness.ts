@@ -42,8 +42,9 @@ export async function startTestRelay(opts: TestRelayOptions = {}): Promise<TestR
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'mls-relay-test-'));
   const base = {
     server: { host: '127.0.0.1', port: 0, url: TEST_RELAY_URL },
-    // No WAL checkpoint worker (storage.sqlite.checkpoint_worker): a second to start under tsx, per relay.
-    storage: { backend: 'sqlite', sqlite: { path: join(dir, 'relay.db'), checkpoint_worker: false } },
+    // No WAL checkpoint worker nor store threads (storage.sqlite.checkpoint_worker, threads): each costs about a
+    // second to start under tsx, per relay. The threaded store has its own tests (reader-threads, sqlite contract).
+    storage: { backend: 'sqlite', sqlite: { path: join(dir, 'relay.db'), checkpoint_worker: false, threads: false } },
     auth: { required: false },
     logging: { level: 'silent' },
     metrics: { port: 0 },

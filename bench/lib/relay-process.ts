@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'smol-toml';
+import { procCpuSeconds } from './cpu.js';
 import { freePort } from '../../test/setup/firestore-emulator.js';
 
 /** The public URL the bench relay claims (NIP-42 `relay` tag). */
@@ -40,19 +41,10 @@ export type RelayProcessOptions = {
 };
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const CLK_TCK = 100;
 
 function procStatusKb(pid: number, field: string): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
   return Number(line?.split(/\s+/)[1] ?? 0);
-}
-
-/** CPU seconds of the process (all threads), or of its main thread (the event loop) with `mainThreadOnly`. */
-function procCpuSeconds(pid: number, mainThreadOnly = false): number {
-  const stat = readFileSync(mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) start at ") ": utime and stime are fields 14 and 15.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
 }
 
 async function waitHealthy(httpUrl: string, child: ChildProcess, stderr: () => string): Promise<void> {
@@ -118,7 +110,7 @@ export async function startRelayProcess(opts: RelayProcessOptions = {}): Promise
     dir,
     rssBytes: () => procStatusKb(pid, 'VmRSS') * 1024,
     cpuSeconds: () => procCpuSeconds(pid),
-    mainThreadCpuSeconds: () => procCpuSeconds(pid, true),
+    mainThreadCpuSeconds: () => procCpuSeconds(pid, pid),
     async metric(name, labelPart = '') {
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       let sum = 0;

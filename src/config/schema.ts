@@ -44,6 +44,7 @@ export const coreSchema = {
         env: 'RELAY_SQLITE_PATH',
       }),
       checkpoint_worker: bool(true, 'Run WAL checkpoints in a worker thread, off the event loop (false: the connection checkpoints itself, as SQLite does by default; for test relays).'),
+      threads: bool(true, 'Event writes on one writer thread and REQ/COUNT on reader threads, off the event loop (false: all on the relay\'s connection; for test relays and tools).'),
     },
     firestore: {
       project_id: str('', 'Google Cloud project (defaults to GOOGLE_CLOUD_PROJECT).', {

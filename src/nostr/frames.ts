@@ -74,8 +74,23 @@ export function countFrame(subId: string, count: number, approximate = false): s
   return JSON.stringify(['COUNT', subId, approximate ? { count, approximate } : { count }]);
 }
 
+/** JSON text already known for an event object (see rememberJson); weak, so it goes with the event. */
+const knownJson = new WeakMap<NostrEvent, string>();
+
+/**
+ * Records `json` as the serialization of `ev`, so serializeEvent returns it instead of serializing
+ * again: a store attaches the text it stored (or read), and every subscriber frame reuses it. The
+ * caller guarantees `json` is what serializeEvent would produce (the seven fields, this order) and
+ * that `ev` is not mutated afterwards (events are immutable once verified or read).
+ */
+export function rememberJson(ev: NostrEvent, json: string): void {
+  knownJson.set(ev, json);
+}
+
 /** The serialization sent to subscribers: only the seven NIP-01 fields, in a stable order. */
 export function serializeEvent(ev: NostrEvent): string {
+  const known = knownJson.get(ev);
+  if (known !== undefined) return known;
   return JSON.stringify({
     id: ev.id,
     pubkey: ev.pubkey,

@@ -1,4 +1,3 @@
-import type { DeletionTarget } from '../nostr/deletion.js';
 import type { NostrEvent, VerifiedEvent } from '../nostr/event.js';
 import type { Filter } from '../nostr/filter.js';
 import { reject, type Decision, type Reason } from '../nostr/reasons.js';
@@ -94,11 +93,12 @@ export type OnEventSaved = (ctx: SessionContext, ev: VerifiedEvent) => void | Pr
 /** Observes events removed (a NIP-09 request after its commit, or a removal through the writer). */
 export type OnEventsDeleted = (ids: string[]) => void | Promise<void>;
 /**
- * May `deleter` delete `target` with NIP-09? The core allows the author; hooks may allow more
- * (a gift wrap's recipient). Any true wins. The combined rule (core/deletion-rule.ts) plans a
- * deletion and is what the stores apply inside the deleting transaction and to tombstones.
+ * Who besides the author may delete with NIP-09, declared as data so that the store can apply it
+ * inside the deleting transaction, on its writer thread too: the `p` recipients of `recipientKinds`
+ * (a gift wrap's recipient holds the only copy it can read). The hooks' union is the relay's rule
+ * (core/deletion-rule.ts): it plans a deletion, and the store applies it to stored targets and tombstones.
  */
-export type MayDelete = (deleter: string, target: DeletionTarget) => boolean;
+export type MayDelete = { readonly recipientKinds: readonly number[] };
 /**
  * May narrow the events about to be sent to a connection, after the read gate, and record
  * side effects of handing them out (the MLS gateway's one-time KeyPackage claims). Runs on

@@ -22,6 +22,7 @@ export async function openStorage(config: RelayConfig, logger?: Logger): Promise
   return openSqliteStorage({
     path: config.storage.sqlite.path,
     checkpointWorker: config.storage.sqlite.checkpoint_worker,
+    threads: config.storage.sqlite.threads,
     onCheckpointFailure: (why) => logger?.warn({ err: why }, 'sqlite WAL checkpoint worker failed; checkpointing on the main thread'),
   });
 }

@@ -1,3 +1,4 @@
+import { allowsDeletion } from '../../src/nostr/deletion.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { AccessControl } from '../../src/auth/access-control.js';
@@ -109,10 +110,10 @@ describe('auth policies', () => {
   });
 
   it('recipientMayDelete lets the p-tagged recipient delete a gift wrap, nothing else', () => {
-    const mayDelete = recipientMayDelete();
+    const rule = recipientMayDelete();
     const wrap = signed(throwaway, { kind: 1059, tags: [['p', member.pk]] });
-    expect(mayDelete(member.pk, wrap)).toBe(true);
-    expect(mayDelete(stranger.pk, wrap)).toBe(false);
-    expect(mayDelete(member.pk, signed(throwaway, { kind: 1, tags: [['p', member.pk]] }))).toBe(false);
+    expect(allowsDeletion(rule, member.pk, wrap)).toBe(true);
+    expect(allowsDeletion(rule, stranger.pk, wrap)).toBe(false);
+    expect(allowsDeletion(rule, member.pk, signed(throwaway, { kind: 1, tags: [['p', member.pk]] }))).toBe(false);
   });
 });

@@ -10,7 +10,6 @@ import { decodeMlsMessage, type KeyPackage } from 'ts-mls';
 import { decodeKeyPackage } from 'ts-mls/keyPackage.js';
 import { RawClient, startTestRelay, TEST_RELAY_URL, type TestRelay } from '../harness.js';
 import { now, signed, type Identity } from '../helpers.js';
-import { emulatorHost, freshProjectId } from '../storage/firestore-env.js';
 
 /** The store a gateway relay runs on. */
 export type Backend = 'sqlite' | 'firestore';
@@ -20,6 +19,8 @@ export type Backend = 'sqlite' | 'firestore';
  * on SQLite or on the Firestore emulator (a fresh project per relay).
  */
 export async function startGatewayRelay(allowed: Identity[], section: Record<string, unknown>, backend: Backend = 'sqlite'): Promise<TestRelay> {
+  // Loaded only for Firestore: the emulator is the firestore project's, and its module refuses other projects.
+  const { emulatorHost, freshProjectId } = backend === 'firestore' ? await import('../storage/firestore-env.js') : { emulatorHost: null, freshProjectId: () => '' };
   if (backend === 'firestore') {
     if (!emulatorHost) throw new Error('no Firestore emulator');
     // The driver honours FIRESTORE_EMULATOR_HOST, as it does on an operator's machine.

@@ -1,3 +1,4 @@
+import { allowsDeletion } from '../../src/nostr/deletion.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { maintainGateway } from '../../extensions/mls-gateway/maintain.js';
 import { identity, signed, type Identity } from '../helpers.js';
@@ -53,8 +54,8 @@ describe('mailbox and REST', () => {
     fx = await gatewayFixture({}, [bob]);
     const wrap = wrapFor(alice, bob);
     await fx.publish(sessionOf(alice), wrap);
-    expect(fx.hooks.mayDelete.some((may) => may(bob.pk, wrap))).toBe(true);
-    expect(fx.hooks.mayDelete.some((may) => may(carol.pk, wrap))).toBe(false);
+    expect(allowsDeletion(fx.core.parts.writer.mayDelete, bob.pk, wrap)).toBe(true);
+    expect(allowsDeletion(fx.core.parts.writer.mayDelete, carol.pk, wrap)).toBe(false);
     await fx.deleteAs(bob, [wrap.id]);
     expect((await fx.call(bob, 'GET', '/welcomes')).json.welcomes).toEqual([]);
   });

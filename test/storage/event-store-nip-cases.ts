@@ -17,7 +17,7 @@ export type ContractContext = {
 };
 
 /** The rule the relay hands its store: NIP-09's, plus gift wraps deletable by their recipient (the core's policy). */
-export const RELAY_DELETION_RULE: DeletionRule = deletionRule([recipientMayDelete()]);
+export const RELAY_DELETION_RULE: DeletionRule = { recipientKinds: [...deletionRule([recipientMayDelete()]).recipientKinds] };
 
 /** A NIP-09 deletion event of `who` and the request its caller (the relay) would pass along, with the relay's rule. */
 export function deletion(

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { VerifiedEvent } from '../../src/nostr/event.js';
-import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
+import { openSqliteStorage, type SqliteEventStore } from '../../src/storage/sqlite/index.js';
 import type { Storage } from '../../src/storage/types.js';
 
 function note(i: number, bytes = 100): VerifiedEvent {
@@ -20,7 +20,7 @@ function note(i: number, bytes = 100): VerifiedEvent {
   } as VerifiedEvent;
 }
 
-describe('sqlite group commit (event batches and kv writes of one event-loop turn)', () => {
+describe('sqlite commits (event batches: one transaction each on the writer thread; kv writes: one group per event-loop turn)', () => {
   let storage: Storage | undefined;
   let dir: string | undefined;
   afterEach(async () => {
@@ -81,7 +81,8 @@ describe('sqlite group commit (event batches and kv writes of one event-loop tur
     const capper = new Database(path);
     const pages = capper.pragma('page_count', { simple: true }) as number;
     capper.close();
-    (storage.events as unknown as { db: Database.Database }).db.pragma(`max_page_count = ${pages + 2}`);
+    const store = storage.events as SqliteEventStore;
+    await store.capPages(pages + 2);
     const batch = Array.from({ length: 20 }, (_, i) => ({ event: note(10 + i, 4000) }));
     const [results, kv] = await Promise.allSettled([storage.events.saveBatch(batch), storage.kv.put('c', 'big', 'y'.repeat(50_000))]);
     expect(results.status).toBe('fulfilled');
@@ -95,7 +96,7 @@ describe('sqlite group commit (event batches and kv writes of one event-loop tur
     expect(await storage.events.count([{ kinds: [1] }])).toBe(1);
     expect(await storage.kv.get('c', 'big')).toBeUndefined();
     // The store still works once there is room again.
-    (storage.events as unknown as { db: Database.Database }).db.pragma('max_page_count = 1073741823');
+    await store.capPages(1073741823);
     expect((await storage.events.saveBatch([{ event: note(99) }]))[0]?.status).toBe('saved');
   });
 });

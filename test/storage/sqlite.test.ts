@@ -22,12 +22,14 @@ let files = 0;
  */
 const openFile = () => openSqliteStorage({ path: join(dir, `db-${++files}`, 'relay.db'), checkpointWorker: false });
 const openMemory = () => openSqliteStorage({ path: ':memory:' });
+// The kv store runs on the relay's connection either way: no store threads for its contract.
+const openFileKv = () => openSqliteStorage({ path: join(dir, `db-${++files}`, 'relay.db'), checkpointWorker: false, threads: false });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 eventStoreContract('sqlite file', openFile);
 eventStoreContract('sqlite :memory:', openMemory);
-kvContract('sqlite file', openFile);
+kvContract('sqlite file', openFileKv);
 kvContract('sqlite :memory:', openMemory);
 
 /** An unsigned stand-in: the store never verifies, and signing thousands of events would only slow the test. */

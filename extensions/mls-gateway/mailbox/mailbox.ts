@@ -74,12 +74,23 @@ async function releasePlace(ctx: GatewayContext, recipient: string, entry: Mailb
  * received. A sender past `mailbox_per_sender` entries in one mailbox goes to lane 1, listed after
  * every lane-0 entry, so one member's flood cannot bury the others' Welcomes.
  */
+let lastArrival = 0;
+
+/**
+ * Milliseconds that order the queue (the gateway clock is in seconds), strictly increasing within
+ * this process: wraps filed in the same millisecond keep their order of arrival (an id tie-break
+ * would reorder them). Runs ahead of the wall clock by a millisecond per same-millisecond arrival.
+ */
+function arrivalStamp(): number {
+  lastArrival = Math.max(Date.now(), lastArrival + 1);
+  return lastArrival;
+}
+
 export async function fileInMailbox(ctx: GatewayContext, ev: NostrEvent, sender: string): Promise<void> {
   const recipients = [...new Set(tagValues(ev, 'p'))];
   const now = ctx.now();
   const expiresAt = now + ctx.cfg.welcome_ttl;
-  // Milliseconds order the queue (the gateway clock is in seconds); the id breaks ties.
-  const received = String(Date.now()).padStart(15, '0');
+  const received = String(arrivalStamp()).padStart(15, '0');
   for (const recipient of recipients) {
     const lane = (await takePlace(ctx, recipient, sender, expiresAt)) ? 0 : 1;
     const queueKey = `${queuePrefix(recipient, ev.kind)}${lane}:${received}:${ev.id}`;

@@ -1,5 +1,5 @@
 import { tagValues, type VerifiedEvent } from '../../nostr/event.js';
-import type { DeletionRule } from '../../nostr/deletion.js';
+import { allowsDeletion, type DeletionRule } from '../../nostr/deletion.js';
 import type { DeletionRequest, EventStore } from '../../storage/types.js';
 
 /**
@@ -14,7 +14,7 @@ export async function planDeletion(ev: VerifiedEvent, store: Pick<EventStore, 'q
   const byId = new Map(stored.map((e) => [e.id, e]));
   const ids = wanted.filter((id) => {
     const target = byId.get(id);
-    return !target || mayDelete(ev.pubkey, target);
+    return !target || allowsDeletion(mayDelete, ev.pubkey, target);
   });
   const addresses: DeletionRequest['addresses'] = [];
   for (const coord of tagValues(ev, 'a')) {

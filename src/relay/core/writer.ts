@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { VerifiedEvent } from '../../nostr/event.js';
-import { authorMayDelete, type DeletionRule } from '../../nostr/deletion.js';
+import { AUTHOR_ONLY, type DeletionRule } from '../../nostr/deletion.js';
 import type { DeletionRequest, EventStore, SaveResult } from '../../storage/types.js';
 import type { Counter, Histogram } from 'prom-client';
 import type { OnEventsDeleted } from '../hooks.js';
@@ -40,7 +40,7 @@ export class Writer {
     private readonly opts: WriterOptions,
   ) {
     this.maxBatch = opts.maxBatch ?? 500;
-    this.mayDelete = opts.mayDelete ?? authorMayDelete;
+    this.mayDelete = opts.mayDelete ?? AUTHOR_ONLY;
   }
 
   /** Queues one event (with its NIP-09 deletion, if kind 5) and resolves after the commit. */
@@ -102,7 +102,8 @@ export class Writer {
     const end = this.opts.storeOpDuration?.startTimer({ op: 'save_batch' });
     let results: SaveResult[];
     try {
-      const mayDelete = this.mayDelete;
+      // Plain data for this batch (a store thread receives it); the hooks' kinds as they are now.
+      const mayDelete: DeletionRule = { recipientKinds: [...this.mayDelete.recipientKinds] };
       results = await this.store.saveBatch(batch.map(({ event, deletion }) => ({ event, deletion, mayDelete })));
       this.opts.storeOps?.inc({ op: 'save_batch', outcome: 'ok' });
     } catch (err) {

@@ -3,7 +3,6 @@ import type { AccessControl } from '../../auth/access-control.js';
 import type { RelayConfig } from '../../config/types.js';
 import type { NostrEvent } from '../../nostr/event.js';
 import { ACCEPT, reject, type Decision } from '../../nostr/reasons.js';
-import { tagValues } from '../../nostr/event.js';
 import { GIFT_WRAP_KIND } from '../../nostr/kinds.js';
 import { authPrefix, rejectIdentity, type MayDelete, type ReadGate, type RejectEvent, type RejectFilter, type RelayHooks, type SessionContext } from '../hooks.js';
 import { hasAllowedIdentity, isInboxDelivery, limitStrangerDeliveries, narrowOutsiderFilters, narrowToKinds } from './outsiders.js';
@@ -121,7 +120,7 @@ export function recipientOnlyReadGate(
 
 /** MayDelete (NIP-09): a `p` recipient of an event of `kinds` may delete it (the author is a throwaway or the sender). */
 export function recipientMayDelete(kinds: readonly number[] = RECIPIENT_ONLY_KINDS): MayDelete {
-  return (deleter, target) => kinds.includes(target.kind) && tagValues(target, 'p').includes(deleter);
+  return { recipientKinds: kinds };
 }
 
 /**

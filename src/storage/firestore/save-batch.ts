@@ -1,6 +1,6 @@
 import type { CollectionReference, DocumentReference, Transaction } from '@google-cloud/firestore';
 import { firstTagValue, type VerifiedEvent } from '../../nostr/event.js';
-import { authorMayDelete, type DeletionRule } from '../../nostr/deletion.js';
+import { allowsDeletion, AUTHOR_ONLY, type DeletionRule } from '../../nostr/deletion.js';
 import { DELETION_KIND, kindClass } from '../../nostr/kinds.js';
 import type { DeletionRequest, SaveItem, SaveResult, SaveStatus } from '../../storage/types.js';
 import { toEventDoc, type TombstoneDoc } from './event-doc.js';
@@ -99,8 +99,8 @@ class BatchView {
     const ev = item.event;
     const state = this.events.get(ev.id) ?? { type: 'missing' };
     if (state.type === 'event') return 'duplicate';
-    const mayDelete = item.mayDelete ?? authorMayDelete;
-    if (state.type === 'tomb' && state.deletedBy.some((p) => mayDelete(p, ev))) return 'deleted';
+    const mayDelete = item.mayDelete ?? AUTHOR_ONLY;
+    if (state.type === 'tomb' && state.deletedBy.some((p) => allowsDeletion(mayDelete, p, ev))) return 'deleted';
     const d = dTag(ev);
     const coordId = coordOf(ev.kind, ev.pubkey, d);
     if (coordId) {
@@ -138,7 +138,7 @@ class BatchView {
       const state = this.events.get(id) ?? { type: 'missing' };
       // Decided here, inside the transaction, on the stored copy: the target may have been stored
       // after the relay planned the deletion. Someone else's event stays, without a tombstone.
-      if (state.type === 'event' && !mayDelete(deleter, { ...state, tags: state.recipients.map((p) => ['p', p]) })) continue;
+      if (state.type === 'event' && !allowsDeletion(mayDelete, deleter, { ...state, tags: state.recipients.map((p) => ['p', p]) })) continue;
       if (state.type === 'event') {
         const coordId = coordOf(state.kind, state.pubkey, state.d);
         const c = coordId ? this.coords.get(coordId) : undefined;

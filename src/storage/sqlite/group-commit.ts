@@ -1,11 +1,15 @@
 import Database from 'better-sqlite3';
 import { toStorageError } from './errors.js';
+import type { WriteLane } from './write-lane.js';
 
 type Op = { run: () => unknown; resolve: (value: unknown) => void; reject: (err: unknown) => void };
 
 /**
- * Group commit for small writes: every write queued during one turn of the event loop runs in one
- * IMMEDIATE transaction, so N concurrent writers pay for one WAL commit instead of N. Each caller
+ * Group commit for the kv store's writes on the relay's connection: every write queued during one turn
+ * of the event loop (or, with a lane, until the event batch in flight has committed) runs in one
+ * IMMEDIATE transaction, so N concurrent writers pay for one WAL commit instead of N. Event batches do
+ * not come through here: the relay's Writer (src/relay/writer.ts) already batches them, and one batch
+ * is one transaction of its own (one batching layer per path). Each caller
  * still learns its own outcome, and only after the commit. A write that throws (a caller's update
  * function, a constraint) fails alone: it is run before anything of it is written, or SQLite
  * rolls back just that statement. A failed commit fails every write of the group.
@@ -15,7 +19,11 @@ export class GroupCommit {
   private scheduled = false;
   private readonly runAll: (ops: Op[]) => void;
 
-  constructor(db: Database.Database) {
+  /** With `lane`, each group commits only when the writes queued on the lane before it have settled (see WriteLane). */
+  constructor(
+    db: Database.Database,
+    private readonly lane?: WriteLane,
+  ) {
     const tx = db.transaction((ops: Op[]) => {
       for (const op of ops) {
         try {
@@ -36,7 +44,7 @@ export class GroupCommit {
       this.queue.push({ run: write, resolve: resolve as (v: unknown) => void, reject });
       if (this.scheduled) return;
       this.scheduled = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => (this.lane ? void this.lane.run(() => this.flush()) : this.flush()));
     });
   }
 

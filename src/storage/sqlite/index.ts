@@ -3,8 +3,13 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Storage } from '../types.js';
 import { WalCheckpointer } from './checkpointer.js';
-import { SqliteEventStore } from './event-store.js';
+import { SqliteEventStore, type EventEngine } from './event-store.js';
 import { GroupCommit } from './group-commit.js';
+import { InProcessEngine } from './in-process-engine.js';
+import { ReaderPool } from './reader-pool.js';
+import { ThreadedEngine } from './threaded-engine.js';
+import { WriteLane } from './write-lane.js';
+import { WriterThread } from './writer-thread.js';
 import { SqliteKeyValueStore } from './kv-store.js';
 import { applySchema } from './schema.js';
 
@@ -20,6 +25,8 @@ export type SqliteStorageOptions = {
    * commit, so a committed batch survives power loss too, at the cost of one fsync per batch.
    */
   synchronous?: 'NORMAL' | 'FULL';
+  /** Reader threads for REQ/COUNT (database files only). Default 2. */
+  readers?: number;
   /** Told when the WAL checkpoint worker fails (the connection then checkpoints on its own again). */
   onCheckpointFailure?: (why: string) => void;
   /**
@@ -28,7 +35,16 @@ export type SqliteStorageOptions = {
    * about a second to start under tsx, and their few writes never fill the WAL).
    */
   checkpointWorker?: boolean;
+  /**
+   * Event writes on a writer thread and REQ/COUNT on reader threads (database files). Default true;
+   * false runs them on the relay's connection (test relays: four threads cost seconds to start under
+   * tsx; the threaded path has its own tests).
+   */
+  threads?: boolean;
 };
+
+/** Reader threads by default: this many expensive REQs can run at once without delaying each other's pages. */
+const DEFAULT_READERS = 2;
 
 function isFileBacked(path: string): boolean {
   return path !== ':memory:' && path !== '' && !path.startsWith('file:');
@@ -37,40 +53,57 @@ function isFileBacked(path: string): boolean {
 /**
  * Opens the embedded SQLite backend (better-sqlite3): events and kv documents in one database file.
  *
- * Durability: the database runs in WAL mode with synchronous=NORMAL. A commit is written to the
- * WAL before `saveBatch` resolves, so every event answered `saved` survives a crash or kill of
- * the process. The WAL is fsynced only at checkpoints, so a power loss or kernel crash can lose
- * the last committed batches (the database stays consistent, it just rolls back to an earlier
- * commit). Pass `synchronous: 'FULL'` when `OK true` must also survive power loss.
+ * Threads (strfry's layout): for a database file, event writes run on one writer thread
+ * (writer-thread.ts) and REQ/COUNT reads on a pool of reader threads with read-only connections
+ * (reader-pool.ts), so the relay's event loop runs no event SQL beyond the `has` duplicate check.
+ * The kv store stays on the relay's own connection: its `update(fn)` runs a caller's closure inside
+ * the transaction, and a closure cannot cross to another thread (declaring every gateway and admin
+ * update as data would be a larger interface change). Kv writes are group-committed per event-loop
+ * turn and take turns with event batches on one WriteLane, so neither waits for SQLite's write lock.
+ * An in-memory database (tests) cannot be shared by threads: there everything runs on one connection.
  *
- * Batching: the `saveBatch` calls and kv writes of one event-loop turn run in one IMMEDIATE
- * transaction (one WAL commit, and with FULL one fsync; see GroupCommit); each event runs in its
- * own savepoint so a failing one is reported as `error` without failing the rest.
+ * Durability: WAL mode with synchronous=NORMAL (default). A commit is in the WAL (the OS has it)
+ * before `saveBatch` resolves, so every event answered `saved` survives a crash or kill of the
+ * process. The WAL is fsynced only at checkpoints, so a power loss or kernel crash can lose the last
+ * committed batches (the database stays consistent, it rolls back to an earlier commit). Pass
+ * `synchronous: 'FULL'` when `OK true` must also survive power loss: one fsync per commit.
+ *
+ * Batching: one `saveBatch` call is one IMMEDIATE transaction (the relay's Writer already groups the
+ * events of a tick); each event runs in its own savepoint so a failing one is reported as `error`
+ * without failing the rest.
  *
  * Checkpoints (copying the WAL into the database file and fsyncing it) run in a worker thread
- * for file-backed databases (see WalCheckpointer), not inside the commits on the event loop.
- *
- * The driver is synchronous: calls run on the event loop. Queries read in pages and yield between
- * them (and honour `signal`), so a long scan does not starve other connections.
+ * for file-backed databases (see WalCheckpointer), not inside the commits.
  */
 export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Storage> {
   if (isFileBacked(opts.path)) mkdirSync(dirname(opts.path), { recursive: true });
   const db = new Database(opts.path);
+  const synchronous = opts.synchronous ?? 'NORMAL';
   let checkpointer: WalCheckpointer | undefined;
+  let engine: EventEngine;
+  const lane = new WriteLane();
   try {
-    applySchema(db, { synchronous: opts.synchronous ?? 'NORMAL' });
+    applySchema(db, { synchronous });
     if (isFileBacked(opts.path) && opts.checkpointWorker !== false) {
       checkpointer = await WalCheckpointer.start(db, opts.path, { onFailure: opts.onCheckpointFailure });
     }
+    if (isFileBacked(opts.path) && opts.threads !== false) {
+      const [readers, writer] = await Promise.all([ReaderPool.start(opts.path, opts.readers ?? DEFAULT_READERS), WriterThread.start({ path: opts.path, synchronous })]);
+      engine = new ThreadedEngine(readers, writer, lane);
+    } else {
+      engine = new InProcessEngine(db);
+    }
   } catch (err) {
+    await checkpointer?.stop();
     db.close();
     throw err;
   }
-  // Event batches and kv writes queued in the same event-loop turn share one commit.
-  const writes = new GroupCommit(db);
+  const kvWrites = new GroupCommit(db, lane);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => (closing ??= closeOnce());
   const closeOnce = async (): Promise<void> => {
+    await engine.close();
+    await lane.idle();
     await checkpointer?.stop();
     // Lets SQLite refresh the planner statistics it found worth refreshing during this session.
     db.pragma('optimize');
@@ -78,8 +111,8 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sto
   };
   return {
     backend: 'sqlite',
-    events: new SqliteEventStore(db, close, writes),
-    kv: new SqliteKeyValueStore(db, writes),
+    events: new SqliteEventStore(db, engine, close),
+    kv: new SqliteKeyValueStore(db, kvWrites),
     close,
   };
 }

@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { authorMayDelete, type DeletionTarget } from '../../nostr/deletion.js';
+import { allowsDeletion, AUTHOR_ONLY, type DeletionTarget } from '../../nostr/deletion.js';
 import type { VerifiedEvent } from '../../nostr/event.js';
 import { DELETION_KIND } from '../../nostr/kinds.js';
 import type { SaveItem, SaveResult, SaveStatus } from '../types.js';
@@ -85,10 +85,10 @@ export class SqliteBatchSaver {
     }
   }
 
-  private saveOne({ event: ev, deletion, mayDelete = authorMayDelete }: SaveItem): SaveStatus {
+  private saveOne({ event: ev, deletion, mayDelete = AUTHOR_ONLY }: SaveItem): SaveStatus {
     if (this.st.hasId.get(ev.id) !== undefined) return 'duplicate';
     const tombs = this.st.tombDeleters.all(ev.id) as string[];
-    if (tombs.some((pk) => mayDelete(pk, ev))) return 'deleted';
+    if (tombs.some((pk) => allowsDeletion(mayDelete, pk, ev))) return 'deleted';
     const d = coordinateD(ev);
     if (d !== undefined) {
       const until = this.st.addressUntil.get(ev.kind, ev.pubkey, d) as number | undefined;
@@ -120,7 +120,7 @@ export class SqliteBatchSaver {
     for (const id of req.ids) {
       const target = this.st.targetById.get(id) as TargetRow | undefined;
       if (target) {
-        if (!mayDelete(ev.pubkey, storedTarget(target))) continue; // someone else's event: untouched, no tombstone
+        if (!allowsDeletion(mayDelete, ev.pubkey, storedTarget(target))) continue; // someone else's event: untouched, no tombstone
         this.deleteSeq(target.seq);
       }
       this.st.insertTomb.run(id, ev.pubkey);

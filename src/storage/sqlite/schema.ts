@@ -12,8 +12,31 @@ export const SCHEMA_VERSION = 1;
  *   (kind, pubkey, d) makes "one version per coordinate" an invariant of the database itself.
  * - `tags`: single-letter tags, one row per distinct (event, letter, value), with the event's
  *   created_at copied in so that `#h`/`#p` queries walk the index newest first and stop at the limit.
- * - `deleted_ids` / `deleted_addresses`: NIP-09 tombstones.
+ *   WITHOUT ROWID: the primary key is the whole row, so a tag costs one B-tree entry, not a row plus an index entry.
+ * - `deleted_ids` / `deleted_addresses`: NIP-09 tombstones (WITHOUT ROWID for the same reason).
  * - `kv`: the KeyValueStore documents.
+ *
+ * Why each index exists (every index is one more B-tree write per event; an index no query needs is
+ * pure ingest cost):
+ * - `id UNIQUE`: the duplicate check before verifying (`has`), `ids` filters, NIP-09 targets.
+ * - `events_pubkey_kind_created`: `authors` + `kinds` filters (a member's 10051/10002 lists, KeyPackages), newest first.
+ * - `events_pubkey_created`: `authors` without `kinds` (the soak found these scanning the table).
+ * - `events_kind_created`: `kinds` without authors or tags (e.g. all 30443 KeyPackages), newest first.
+ * - `events_created`: filters with none of the above (`since`/`until` only, or a tag with several values), newest first.
+ * - `events_coordinate` (partial: replaceable and addressable only): one version per coordinate, and its lookup on save.
+ * - `events_expires` (partial: events with NIP-40 expiration only): the purge.
+ * - `tags_eid`: removing an event's tag rows when it is replaced, deleted or purged (without it each removal scans the tag table).
+ * - `kv_expires` (partial): the kv purge.
+ * (sqlite-plans.test.ts checks that the query shapes use them.)
+ *
+ * synchronous: NORMAL by default (openSqliteStorage). In WAL mode a commit is written to the WAL
+ * before it returns, so `OK true` survives a crash or kill of the process; the WAL is fsynced at
+ * checkpoints only, so a power cut or kernel crash may lose the batches committed since the last
+ * checkpoint (SQLite syncs the WAL before each checkpoint, and the checkpoint worker runs every 50 ms,
+ * so typically well under a second of acknowledged events), never corrupting the file. FULL fsyncs
+ * every commit, now on the writer thread rather than the event loop, and is the choice when an
+ * acknowledged MLS Commit must survive power loss too (openSqliteStorage's `synchronous`; not yet a
+ * config key).
  */
 const DDL = `
 CREATE TABLE IF NOT EXISTS events (

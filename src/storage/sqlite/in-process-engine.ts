@@ -1,0 +1,65 @@
+import type { Database } from 'better-sqlite3';
+import type { Filter } from '../../nostr/filter.js';
+import type { SaveResult } from '../types.js';
+import { toStorageError } from './errors.js';
+import type { EngineReadOptions, EventEngine } from './event-store.js';
+import { EventRemover } from './event-remover.js';
+import { SqliteQueryRunner } from './query-runner.js';
+import { SqliteBatchSaver, type SaveItem } from './save-batch.js';
+
+/**
+ * Event reads and writes on the relay's own connection, for in-memory databases (tests), which
+ * other threads cannot open. Reads still go page by page and yield between pages; each save is one
+ * IMMEDIATE transaction, as on the writer thread.
+ */
+export class InProcessEngine implements EventEngine {
+  private readonly runner: SqliteQueryRunner;
+  private readonly remover: EventRemover;
+  private readonly saveTx: (items: SaveItem[]) => SaveResult[];
+
+  constructor(db: Database) {
+    this.runner = new SqliteQueryRunner(db);
+    this.remover = new EventRemover(db);
+    const saver = new SqliteBatchSaver(db);
+    this.saveTx = db.transaction((items: SaveItem[]) => saver.saveWithin(items)).immediate;
+  }
+
+  query(filters: Filter[], opts: EngineReadOptions): Promise<string[]> {
+    return this.runner.query(filters, { now: opts.now, budget: opts.budget, checkAborted: () => opts.signal?.throwIfAborted() });
+  }
+
+  async count(filters: Filter[], opts: EngineReadOptions & { max?: number }): Promise<number> {
+    return this.runner.count(filters, { now: opts.now, budget: opts.budget, max: opts.max });
+  }
+
+  async save(items: SaveItem[]): Promise<SaveResult[]> {
+    try {
+      return this.saveTx(items);
+    } catch (err) {
+      // The transaction failed as a whole (lock, disk): nothing of this batch is stored.
+      const error = toStorageError(err);
+      return items.map(() => ({ status: 'error', error }));
+    }
+  }
+
+  async remove(ids: string[]): Promise<number> {
+    return guard(() => this.remover.remove(ids));
+  }
+
+  async purgeStep(now: number, chunk: number): Promise<number> {
+    return guard(() => this.remover.purgeStep(now, chunk));
+  }
+
+  /** Nothing to do: the store's own connection, already capped by SqliteEventStore.capPages, writes the events. */
+  async capPages(): Promise<void> {}
+
+  async close(): Promise<void> {}
+}
+
+function guard<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw toStorageError(err);
+  }
+}
