@@ -1,0 +1,163 @@
+// Benchmark `firestore-scale` (issue 18): 4 relay processes on one Firestore emulator project, a mix of kind 445
+// traffic over 1 busy group (20 msg/s) and 200 quiet ones, gift wraps and KeyPackages. Reports the write rate of
+// the most written documents (Firestore sustains ~1 write/s per document), RPCs per accepted event, the delay
+// from a commit on one instance to delivery on another, and the errors. Write and RPC counts do not depend on
+// CPU; the delays do (this machine is shared).
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { keyPackageEvent30443 } from '../test/mls/marmot-events.js';
+import { makeKeyPackage, mlsIdentity } from '../test/mls/mls-client.js';
+import { stopEmulator } from '../test/setup/firestore-emulator.js';
+import type { NostrEvent } from '../src/nostr/event.js';
+import { emulator } from './firestore.js';
+import { BenchClient, type OkReply } from './lib/client.js';
+import { b64, groupId } from './lib/events.js';
+import { startRelayProcess, type RelayProcess } from './lib/relay-process.js';
+import { benchIdentity, signEvent, type BenchIdentity } from './lib/sign.js';
+import { int, ms, quantile, type Row } from './lib/stats.js';
+import type { RecordedRpc } from './lib/write-counter.js';
+import { writeStats } from './lib/write-stats.js';
+
+const INSTANCES = 4;
+const BUSY_PER_S = 20;
+const QUIET_GROUPS = 200;
+const QUIET_PER_S = 10;
+const WRAPS_PER_S = 5;
+const KEYPACKAGES_PER_S = 1;
+const PUBLISHERS_PER_INSTANCE = 4;
+const RECIPIENTS = 50;
+const BUSY = groupId(0xb05);
+
+type Outcome = { accepted: number; errors: number; rejected: Map<string, number> };
+type Relay = { proc: RelayProcess; logFile: string; publishers: BenchClient[]; reader: BenchClient };
+
+const ephemeral: BenchIdentity[] = Array.from({ length: 64 }, (_, i) => benchIdentity(`scale-ephemeral-${i}`));
+const senders = Array.from({ length: INSTANCES * PUBLISHERS_PER_INSTANCE }, (_, i) => benchIdentity(`scale-sender-${i}`));
+const recipients = Array.from({ length: RECIPIENTS }, (_, i) => benchIdentity(`scale-recipient-${i}`));
+const now = (): number => Math.floor(Date.now() / 1000);
+
+function groupMessage(i: number, group: string): NostrEvent {
+  return signEvent(ephemeral[i % ephemeral.length]!, { kind: 445, created_at: now(), tags: [['h', group]], content: b64(1024) });
+}
+
+function giftWrap(i: number): NostrEvent {
+  const p = recipients[i % RECIPIENTS]!.pubkey;
+  return signEvent(ephemeral[(i * 7) % ephemeral.length]!, { kind: 1059, created_at: now(), tags: [['p', p]], content: b64(4096) });
+}
+
+async function keyPackages(n: number): Promise<NostrEvent[]> {
+  const out: NostrEvent[] = [];
+  for (let i = 0; i < n; i++) {
+    const who = mlsIdentity();
+    out.push(keyPackageEvent30443(who, await makeKeyPackage(who)) as NostrEvent);
+  }
+  return out;
+}
+
+/** Starts the instances one after another (booting four at once on a loaded machine outlasts the health wait). */
+async function startRelays(host: string, project: string, relays: Relay[]): Promise<void> {
+  const config = {
+    storage: { backend: 'firestore', firestore: { project_id: project } },
+    auth: { required: true, allowlist: [...senders, ...recipients].map((s) => s.pubkey) },
+  };
+  for (let i = 0; i < INSTANCES; i++) {
+    const logFile = join(tmpdir(), `mls-relay-scale-${process.pid}-${i}.jsonl`);
+    const proc = await startRelayProcess({
+      config,
+      env: { FIRESTORE_EMULATOR_HOST: host, BENCH_WRITE_LOG_FILE: logFile, METADATA_SERVER_DETECTION: 'none' },
+      preload: ['bench/lib/write-counter.ts'],
+    });
+    const relay: Relay = { proc, logFile, publishers: [], reader: await BenchClient.openAs(proc.url, recipients[i]!) };
+    relays.push(relay);
+    for (const s of senders.slice(i * PUBLISHERS_PER_INSTANCE, (i + 1) * PUBLISHERS_PER_INSTANCE)) relay.publishers.push(await BenchClient.openAs(proc.url, s));
+  }
+}
+
+/** Publishes the mix for `seconds`, spreading events over the instances; resolves when every OK arrived. */
+async function drive(relays: Relay[], seconds: number, kps: NostrEvent[], outcome: Outcome, okAt: Map<string, { t: number; from: number }>): Promise<void> {
+  const pending: Promise<void>[] = [];
+  let n = 0;
+  const send = (ev: NostrEvent, track: boolean): void => {
+    const from = n % INSTANCES;
+    const relay = relays[from]!;
+    const client = relay.publishers[Math.floor(n / INSTANCES) % PUBLISHERS_PER_INSTANCE]!;
+    n++;
+    pending.push(
+      client.publish(ev).then((r: OkReply) => {
+        if (track && r.ok) okAt.set(ev.id, { t: performance.now(), from });
+        if (r.ok) outcome.accepted++;
+        else if (r.message.startsWith('error:')) outcome.errors++;
+        else outcome.rejected.set(r.message.split(':')[0]!, (outcome.rejected.get(r.message.split(':')[0]!) ?? 0) + 1);
+      }),
+    );
+  };
+  const sent = { busy: 0, quiet: 0, wraps: 0, kps: 0 };
+  const start = performance.now();
+  for (;;) {
+    const elapsed = (performance.now() - start) / 1000;
+    if (elapsed >= seconds) break;
+    while (sent.busy < elapsed * BUSY_PER_S) send(groupMessage(sent.busy++, BUSY), true);
+    while (sent.quiet < elapsed * QUIET_PER_S) send(groupMessage(sent.quiet, groupId(sent.quiet++ % QUIET_GROUPS)), false);
+    while (sent.wraps < elapsed * WRAPS_PER_S) send(giftWrap(sent.wraps++), false);
+    while (sent.kps < elapsed * KEYPACKAGES_PER_S && sent.kps < kps.length) send(kps[sent.kps++]!, false);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await Promise.all(pending);
+}
+
+function readLog(file: string): RecordedRpc[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RecordedRpc);
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+/** `npm run bench -- firestore-scale [seconds]`: the mix for `seconds` (default 30) over 4 instances. */
+export async function runFirestoreScale(seconds: number): Promise<Row[]> {
+  const kps = await keyPackages(Math.ceil(seconds * KEYPACKAGES_PER_S));
+  const { host, child } = await emulator();
+  const relays: Relay[] = [];
+  const outcome: Outcome = { accepted: 0, errors: 0, rejected: new Map() };
+  const okAt = new Map<string, { t: number; from: number }>();
+  const delays: number[] = [];
+  const early: { id: string; at: number; on: number }[] = [];
+  try {
+    await startRelays(host, `bench-scale-${Date.now()}`, relays);
+    relays.forEach((relay, on) => {
+      relay.reader.onEvent = (_sub, ev, at) => {
+        const ok = okAt.get(ev.id);
+        if (!ok) early.push({ id: ev.id, at, on });
+        else if (ok.from !== on) delays.push(at - ok.t);
+      };
+    });
+    await Promise.all(relays.map((r) => r.reader.req('busy', { kinds: [445], '#h': [BUSY], since: now() })));
+    const fromMs = Date.now();
+    await drive(relays, seconds, kps, outcome, okAt);
+    // Deliveries that overtook their OK (the feed was faster than the publisher's answer) count as 0 ms.
+    for (const e of early) if (okAt.get(e.id) && okAt.get(e.id)!.from !== e.on) delays.push(Math.max(0, e.at - okAt.get(e.id)!.t));
+    await new Promise((r) => setTimeout(r, 3000)); // let the feed deliver the last ones
+    for (const r of relays) for (const c of [...r.publishers, r.reader]) c.close();
+    await Promise.all(relays.map((r) => r.proc.stop()));
+    const toMs = Date.now();
+    const stats = writeStats(relays.flatMap((r) => readLog(r.logFile)), fromMs, toMs, seconds);
+    const expectedDeliveries = okAt.size * (INSTANCES - 1);
+    const hot = stats.hottest.slice(0, 5).map((d) => `${d.pattern} ${d.perSecond.toFixed(2)}/s (peak ${d.peakPerSecond}/s)`);
+    const rejected = [...outcome.rejected].map(([k, v]) => `${k}: ${v}`).join(', ') || 'none';
+    return [
+      { bench: 'firestore-scale', what: `${INSTANCES} instances, ${seconds} s: busy group ${BUSY_PER_S}/s, ${QUIET_GROUPS} quiet groups ${QUIET_PER_S}/s, wraps ${WRAPS_PER_S}/s, KeyPackages ${KEYPACKAGES_PER_S}/s`, result: `${int(outcome.accepted)} accepted` },
+      { bench: 'firestore-scale', what: 'answers `error:` / other refusals', result: `${outcome.errors} / ${rejected}`, target: '0' },
+      { bench: 'firestore-scale', what: 'most written document: average writes/s over the run (peak in any 1 s)', result: stats.hottest[0] ? `${stats.hottest[0].perSecond.toFixed(2)} (${stats.hottest[0].peakPerSecond})` : '≤ 1 write each', target: '≤ 1' },
+      { bench: 'firestore-scale', what: 'hottest documents (pattern, average, peak)', result: hot.join('; ') || 'none written twice' },
+      { bench: 'firestore-scale', what: 'documents written more than 1/s on average', result: String(stats.hottest.filter((d) => d.perSecond > 1).length), target: '0' },
+      { bench: 'firestore-scale', what: 'Firestore RPCs per accepted event (all instances, traffic and shutdown)', result: (stats.rpcs / Math.max(1, outcome.accepted)).toFixed(2) },
+      { bench: 'firestore-scale', what: 'RPCs by type', result: Object.entries(stats.rpcsByType).map(([k, v]) => `${k} ${v}`).join(', ') },
+      { bench: 'firestore-scale', what: 'document writes per accepted event', result: (stats.writes / Math.max(1, outcome.accepted)).toFixed(2) },
+      { bench: 'firestore-scale', what: `busy-group feed delay, OK on A to EVENT on B, p50 / p99 (CPU-sensitive; ${delays.length} of ${expectedDeliveries} deliveries)`, result: `${ms(quantile(delays, 0.5))} / ${ms(quantile(delays, 0.99))} ms` },
+    ];
+  } finally {
+    await Promise.all(relays.map((r) => r.proc.stop()));
+    if (child) await stopEmulator(child);
+  }
+}
