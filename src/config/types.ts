@@ -11,7 +11,7 @@ export type RelayConfig = {
   readonly storage: {
     readonly backend: 'sqlite' | 'firestore';
     readonly sqlite: { readonly path: string };
-    readonly firestore: { readonly project_id: string; readonly database_id: string; readonly collection_prefix: string };
+    readonly firestore: { readonly project_id: string; readonly database_id: string; readonly collection_prefix: string; readonly feed_shards: number };
   };
   readonly limits: {
     readonly max_message_bytes: number;
