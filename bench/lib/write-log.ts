@@ -2,13 +2,16 @@
 // "Sending request: <json>", which names the documents a commit writes. Used by the write counter preloaded
 // into bench relays and by the write-budget test; never by the relay itself.
 
-/** One RPC the driver sent: its type, and for a commit the documents it writes (paths under `documents/`). */
-export type LoggedRpc = { type: 'commit' | 'batchGet' | 'query' | 'aggregate' | 'listen' | 'other'; writes: string[] };
+/**
+ * One RPC the driver sent: its type, for a commit the documents it writes and for a batchGet the
+ * documents it reads (paths under `documents/`).
+ */
+export type LoggedRpc = { type: 'commit' | 'batchGet' | 'query' | 'aggregate' | 'listen' | 'other'; writes: string[]; reads?: string[] };
 
 const MARKER = 'Sending request: ';
 
 type Write = { update?: { name?: string }; delete?: string; transform?: { document?: string } };
-type Request = { writes?: Write[]; documents?: unknown; structuredQuery?: unknown; structuredAggregationQuery?: unknown; addTarget?: unknown; removeTarget?: unknown };
+type Request = { writes?: Write[]; documents?: string[]; structuredQuery?: unknown; structuredAggregationQuery?: unknown; addTarget?: unknown; removeTarget?: unknown };
 
 /** The document path below `.../documents/`, e.g. `events/<id>` or `kv/mls_groups/entries/<key>`. */
 export function documentPath(name: string): string {
@@ -30,7 +33,7 @@ export function parseDriverLogLine(line: string): LoggedRpc | undefined {
     const writes = req.writes.map((w) => w.update?.name ?? w.delete ?? w.transform?.document).filter((n): n is string => n !== undefined);
     return { type: 'commit', writes: writes.map(documentPath) };
   }
-  if (req.documents) return { type: 'batchGet', writes: [] };
+  if (req.documents) return { type: 'batchGet', writes: [], reads: req.documents.map(documentPath) };
   if (req.structuredQuery) return { type: 'query', writes: [] };
   if (req.structuredAggregationQuery) return { type: 'aggregate', writes: [] };
   if (req.addTarget || req.removeTarget) return { type: 'listen', writes: [] };
