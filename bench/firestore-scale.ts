@@ -67,10 +67,16 @@ async function startRelays(host: string, project: string, relays: Relay[]): Prom
   };
   for (let i = 0; i < INSTANCES; i++) {
     const logFile = join(tmpdir(), `mls-relay-scale-${process.pid}-${i}.jsonl`);
-    const proc = await startRelayProcess({
-      config,
-      env: { FIRESTORE_EMULATOR_HOST: host, BENCH_WRITE_LOG_FILE: logFile, METADATA_SERVER_DETECTION: 'none' },
-      preload: ['bench/lib/write-counter.ts'],
+    const start = (): Promise<RelayProcess> =>
+      startRelayProcess({
+        config,
+        env: { FIRESTORE_EMULATOR_HOST: host, BENCH_WRITE_LOG_FILE: logFile, METADATA_SERVER_DETECTION: 'none' },
+        preload: ['bench/lib/write-counter.ts'],
+      });
+    // On a loaded machine the emulator can miss a booting relay's 10 s health deadline: try again once.
+    const proc = await start().catch((err: Error) => {
+      process.stderr.write(`relay ${i} failed to boot (${err.message.split('\n')[0]}); retrying\n`);
+      return start();
     });
     const relay: Relay = { proc, logFile, publishers: [], reader: await BenchClient.openAs(proc.url, recipients[i]!) };
     relays.push(relay);
