@@ -13,7 +13,7 @@ import type { NostrEvent } from '../src/nostr/event.js';
 import { emulator } from './firestore.js';
 import { BenchClient, type OkReply } from './lib/client.js';
 import { b64, groupId } from './lib/events.js';
-import { startRelayProcess, type RelayProcess } from './lib/relay-process.js';
+import { procCpuSeconds, startRelayProcess, type RelayProcess } from './lib/relay-process.js';
 import { benchIdentity, signEvent, type BenchIdentity } from './lib/sign.js';
 import { int, ms, quantile, type Row } from './lib/stats.js';
 import type { RecordedRpc } from './lib/write-counter.js';
@@ -146,7 +146,12 @@ export async function runFirestoreScale(seconds: number): Promise<Row[]> {
     });
     await Promise.all(relays.map((r) => r.reader.req('busy', { kinds: [445], '#h': [BUSY], since: now() })));
     const fromMs = Date.now();
+    const cpuBefore = { relays: relays.reduce((a, r) => a + r.proc.cpuSeconds(), 0), emulator: child?.pid ? procCpuSeconds(child.pid) : 0 };
     await drive(relays, seconds, kps, outcome, busy);
+    const cpu = {
+      relays: relays.reduce((a, r) => a + r.proc.cpuSeconds(), 0) - cpuBefore.relays,
+      emulator: (child?.pid ? procCpuSeconds(child.pid) : 0) - cpuBefore.emulator,
+    };
     // Rates are per second of the traffic and its answers (longer than `seconds` when answers lag).
     const spanSeconds = Math.max(seconds, (Date.now() - fromMs) / 1000);
     await new Promise((r) => setTimeout(r, 3000)); // let the feed deliver the last ones
@@ -167,6 +172,7 @@ export async function runFirestoreScale(seconds: number): Promise<Row[]> {
       { bench: 'firestore-scale', what: 'Firestore RPCs per accepted event (all instances, traffic and shutdown)', result: (stats.rpcs / Math.max(1, outcome.accepted)).toFixed(2) },
       { bench: 'firestore-scale', what: 'RPCs by type', result: Object.entries(stats.rpcsByType).map(([k, v]) => `${k} ${v}`).join(', ') },
       { bench: 'firestore-scale', what: 'document writes per accepted event', result: (stats.writes / Math.max(1, outcome.accepted)).toFixed(2) },
+      { bench: 'firestore-scale', what: 'CPU seconds used meanwhile by the 4 relays / the emulator (2 cores shared with other work)', result: `${cpu.relays.toFixed(0)} / ${cpu.emulator.toFixed(0)} in ${spanSeconds.toFixed(0)} s` },
       { bench: 'firestore-scale', what: 'busy-group publish: EVENT sent to OK on A, p50 / p99 (CPU-sensitive)', result: `${ms(quantile(okMs, 0.5))} / ${ms(quantile(okMs, 0.99))} ms` },
       { bench: 'firestore-scale', what: `busy-group cross-instance delivery: EVENT sent on A to EVENT on B, p50 / p99 (CPU-sensitive; ${delays.length} of ${expectedDeliveries} deliveries)`, result: `${ms(quantile(delays, 0.5))} / ${ms(quantile(delays, 0.99))} ms` },
     ];

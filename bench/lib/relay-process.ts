@@ -48,7 +48,7 @@ function procStatusKb(pid: number, field: string): number {
 }
 
 /** CPU seconds of the process (all threads), or of its main thread (the event loop) with `mainThreadOnly`. */
-function procCpuSeconds(pid: number, mainThreadOnly = false): number {
+export function procCpuSeconds(pid: number, mainThreadOnly = false): number {
   const stat = readFileSync(mainThreadOnly ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces) start at ") ": utime and stime are fields 14 and 15.
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
