@@ -25,7 +25,8 @@ const QUIET_GROUPS = 200;
 const QUIET_PER_S = 10;
 const WRAPS_PER_S = 5;
 const KEYPACKAGES_PER_S = 1;
-const PUBLISHERS_PER_INSTANCE = 4;
+// Clients each have their own connection, and a connection is handled in order: enough of them that ordering is not the bound.
+const PUBLISHERS_PER_INSTANCE = 16;
 const RECIPIENTS = 50;
 const BUSY = groupId(0xb05);
 
@@ -128,6 +129,39 @@ function readLog(file: string): RecordedRpc[] {
   }
 }
 
+const PROBES = 20;
+
+/**
+ * The feed delay alone, before the load: one busy-group message at a time, each on the next instance, and the
+ * time from its OK on A (the commit) to its EVENT on every other instance's subscriber. Deliveries that overtake
+ * the OK count as 0.
+ */
+async function probeFeed(relays: Relay[]): Promise<number[]> {
+  const delays: number[] = [];
+  const okAt = new Map<string, { t: number; from: number }>();
+  const early: { id: string; at: number; on: number }[] = [];
+  relays.forEach((relay, on) => {
+    relay.reader.onEvent = (_sub, ev, at) => {
+      const ok = okAt.get(ev.id);
+      if (!ok) early.push({ id: ev.id, at, on });
+      else if (ok.from !== on) delays.push(at - ok.t);
+    };
+  });
+  for (let i = 0; i < PROBES; i++) {
+    const from = i % INSTANCES;
+    const ev = groupMessage(i, BUSY);
+    const reply = await relays[from]!.publishers[0]!.publish(ev);
+    if (reply.ok) okAt.set(ev.id, { t: performance.now(), from });
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await new Promise((r) => setTimeout(r, 3000));
+  for (const e of early) {
+    const ok = okAt.get(e.id);
+    if (ok && ok.from !== e.on) delays.push(0);
+  }
+  return delays;
+}
+
 /** `npm run bench -- firestore-scale [seconds]`: the mix for `seconds` (default 30) over 4 instances. */
 export async function runFirestoreScale(seconds: number): Promise<Row[]> {
   const kps = await keyPackages(Math.ceil(seconds * KEYPACKAGES_PER_S));
@@ -138,13 +172,14 @@ export async function runFirestoreScale(seconds: number): Promise<Row[]> {
   const delays: number[] = [];
   try {
     await startRelays(host, `bench-scale-${Date.now()}`, relays);
+    await Promise.all(relays.map((r) => r.reader.req('busy', { kinds: [445], '#h': [BUSY], since: now() })));
+    const probed = await probeFeed(relays);
     relays.forEach((relay, on) => {
       relay.reader.onEvent = (_sub, ev, at) => {
         const sent = busy.get(ev.id);
         if (sent && sent.from !== on) delays.push(at - sent.at);
       };
     });
-    await Promise.all(relays.map((r) => r.reader.req('busy', { kinds: [445], '#h': [BUSY], since: now() })));
     const fromMs = Date.now();
     const cpuBefore = { relays: relays.reduce((a, r) => a + r.proc.cpuSeconds(), 0), emulator: child?.pid ? procCpuSeconds(child.pid) : 0 };
     await drive(relays, seconds, kps, outcome, busy);
@@ -173,6 +208,7 @@ export async function runFirestoreScale(seconds: number): Promise<Row[]> {
       { bench: 'firestore-scale', what: 'RPCs by type', result: Object.entries(stats.rpcsByType).map(([k, v]) => `${k} ${v}`).join(', ') },
       { bench: 'firestore-scale', what: 'document writes per accepted event', result: (stats.writes / Math.max(1, outcome.accepted)).toFixed(2) },
       { bench: 'firestore-scale', what: 'CPU seconds used meanwhile by the 4 relays / the emulator (2 cores shared with other work)', result: `${cpu.relays.toFixed(0)} / ${cpu.emulator.toFixed(0)} in ${spanSeconds.toFixed(0)} s` },
+      { bench: 'firestore-scale', what: `feed delay alone (before the load, ${PROBES} messages one at a time): OK on A to EVENT on B, p50 / p99 (CPU-sensitive; ${probed.length} of ${PROBES * (INSTANCES - 1)} deliveries)`, result: `${ms(quantile(probed, 0.5))} / ${ms(quantile(probed, 0.99))} ms` },
       { bench: 'firestore-scale', what: 'busy-group publish: EVENT sent to OK on A, p50 / p99 (CPU-sensitive)', result: `${ms(quantile(okMs, 0.5))} / ${ms(quantile(okMs, 0.99))} ms` },
       { bench: 'firestore-scale', what: `busy-group cross-instance delivery: EVENT sent on A to EVENT on B, p50 / p99 (CPU-sensitive; ${delays.length} of ${expectedDeliveries} deliveries)`, result: `${ms(quantile(delays, 0.5))} / ${ms(quantile(delays, 0.99))} ms` },
     ];
