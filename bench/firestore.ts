@@ -17,7 +17,8 @@ import { queryReaders, storeEvent } from './query-store.js';
 
 const CONNS = 16;
 
-async function emulator(): Promise<{ host: string; child?: ChildProcess }> {
+/** The emulator to use: FIRESTORE_EMULATOR_HOST, else one started here (stop `child` afterwards). */
+export async function emulator(): Promise<{ host: string; child?: ChildProcess }> {
   if (process.env.FIRESTORE_EMULATOR_HOST) return { host: process.env.FIRESTORE_EMULATOR_HOST };
   const jar = findJar();
   if (!jar) throw new Error('no Firestore emulator: set FIRESTORE_EMULATOR_HOST or FIRESTORE_EMULATOR_JAR');

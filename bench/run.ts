@@ -7,6 +7,7 @@ import { runIngest } from './ingest.js';
 import { runConnections } from './connections.js';
 import { runQueries } from './queries.js';
 import { runFirestore } from './firestore.js';
+import { runFirestoreScale } from './firestore-scale.js';
 import { runPreauthFlood } from './preauth-flood.js';
 import { runHostileQueries } from './hostile-queries.js';
 import { runPeers } from './peers.js';
@@ -22,6 +23,7 @@ const BENCHES: Record<string, Bench> = {
   queries: { run: runQueries, defaultSize: 1_000_000, what: 'queries (events in the store)' },
   connections: { run: runConnections, defaultSize: 10_000, what: 'connections (idle connections)' },
   firestore: { run: runFirestore, defaultSize: 1_000, what: 'firestore emulator: ingest and queries (events)' },
+  'firestore-scale': { run: runFirestoreScale, defaultSize: 30, what: 'firestore emulator: 4 instances, busy and quiet groups, wraps, KeyPackages (seconds)' },
   'preauth-flood': { run: runPreauthFlood, defaultSize: 10, what: 'hostile pre-auth frames (seconds)' },
   'hostile-queries': { run: (n) => runHostileQueries(n), defaultSize: 300_000, what: 'expensive REQs beside a bystander (events in the store)' },
   peers: { run: runPeers, defaultSize: 20_000, what: 'mls-relay and strfry, same ingest and fanout loads (events)' },

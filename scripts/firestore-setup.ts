@@ -7,8 +7,10 @@
  *   npx tsx scripts/firestore-setup.ts --project my-project [--database '(default)'] [--prefix relay1_]
  *   npx tsx scripts/firestore-setup.ts --project my-project | sh -x     # run them
  *
- * `--prefix` is storage.firestore.collection_prefix: it renames the `events` collection group;
- * the KV `entries` sub-collections keep their name.
+ * `--prefix` is storage.firestore.collection_prefix: it renames the `events` and `coords` collection
+ * groups; the KV `entries` sub-collections keep their name. Fields whose values only grow (times) have
+ * their single-field indexes disabled (`--disable-indexes`): the queries on them use composite
+ * indexes after the event's `shard` (see SEQUENTIAL_FIELDS in src/storage/firestore/query-shapes.ts).
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -31,13 +33,16 @@ export type SetupOptions = { project: string; database?: string; prefix?: string
 /** The indexes file shipped in the repository. */
 export const INDEXES_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'config', 'firestore.indexes.json');
 
+// Top-level collections take the prefix; the KV `entries` sub-collections do not.
+const PREFIXED_GROUPS = new Set(['events', 'coords']);
+
 function quote(value: string): string {
   return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The gcloud commands, one per line, in the order to run them. */
 export function firestoreSetupCommands(file: IndexFile, opts: SetupOptions): string[] {
-  const group = (name: string) => (name === 'events' ? `${opts.prefix ?? ''}${name}` : name);
+  const group = (name: string) => (PREFIXED_GROUPS.has(name) ? `${opts.prefix ?? ''}${name}` : name);
   const common = `--project=${quote(opts.project)} --database=${quote(opts.database ?? '(default)')}`;
   const out: string[] = [];
   for (const index of file.indexes) {

@@ -51,7 +51,7 @@ export async function startTestRelay(opts: TestRelayOptions = {}): Promise<TestR
     verify: { in_process: true },
   };
   const config = loadRelayConfig({ file: opts.file ?? null, env: opts.env ?? {}, overrides: mergeConfigInput(base, opts.overrides ?? {}) });
-  const server = await startRelay(config, { logger: opts.logger ?? pino({ level: 'silent' }) });
+  const server = await startRelay(config, { logger: opts.logger ?? pino({ level: process.env.TEST_LOG ?? 'silent' }) });
   const relay: TestRelay = {
     server,
     config,

@@ -7,8 +7,10 @@ export const COLLECTIONS = {
   rosters: 'mls_rosters',
   /** `version` → RosterVersion (bumped by every roster change; other instances sync their cache from it). */
   rosterMeta: 'mls_roster_meta',
-  /** `<group>` → GroupRecord (registry of kind 445 traffic). */
+  /** `<group>` → GroupRecord: the registry as written before it was sharded (read, never written now). */
   groups: 'mls_groups',
+  /** `<group>:<shard>` → GroupRecord: a share of a group's kind 445 counts (GroupActivity merges the shards). */
+  groupActivity: 'mls_group_activity',
   /** `<owner>` → OwnerDirectory (the owner's KeyPackages with their metadata and claims). */
   keyPackages: 'mls_keypackages',
   /** `<expiresAt 12 digits>:<owner>:<event id>` → {} (finds expired KeyPackages in key order). */

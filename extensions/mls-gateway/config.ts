@@ -39,6 +39,11 @@ export const mlsGatewaySchema = {
     min: 60,
   }),
   archive_ttl_days: int(30, 'Days kinds 445, 446, 447 and 1059 are kept in the archive (0: forever).'),
+  group_activity_shards: int(
+    8,
+    "Documents a group's message counts are spread over. Each instance writes a group's counts at most once a second, to one shard picked at random: keep it at least the number of instances, so no document takes more than ~1 write/s (Firestore's sustained rate per document).",
+    { min: 1, max: 64 },
+  ),
   mailbox_per_sender: int(
     20,
     "Mailbox entries one sender (the delivering connection's authenticated pubkey, else its IP) may have waiting in one recipient's mailbox before the rest are listed after everyone else's (0: no cap).",

@@ -5,6 +5,7 @@ import type { MlsGatewayConfig } from './config.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { RosterCache } from './roster/roster-cache.js';
 import type { KeyPackageMemo } from './directory/keypackage-memo.js';
+import type { GroupActivity } from './groups/group-activity.js';
 
 /** What every part of the gateway shares once registered. */
 export type GatewayContext = {
@@ -18,6 +19,8 @@ export type GatewayContext = {
   logger: Logger;
   rosters: RosterCache;
   keyPackages: KeyPackageMemo;
+  /** The group registry's counts, written in batches (no per-message transaction). */
+  groupActivity: GroupActivity;
   /** Unix seconds. */
   now: () => number;
 };

@@ -6,6 +6,7 @@ import type { GatewayContext } from './context.js';
 import { claimKeyPackagesOnFetch } from './directory/claims.js';
 import { updateLowPoolGauge } from './directory/directory-store.js';
 import { KeyPackageMemo } from './directory/keypackage-memo.js';
+import { GroupActivity } from './groups/group-activity.js';
 import { queueOlderMail } from './mailbox/mailbox.js';
 import { maintainGateway } from './maintain.js';
 import { createGatewayMetrics } from './metrics.js';
@@ -90,6 +91,7 @@ export function createMlsGateway(opts: MlsGatewayOptions = {}): MlsGateway {
         logger: deps.logger,
         rosters,
         keyPackages: new KeyPackageMemo(cfg.keypackage_ttl, cfg.profile),
+        groupActivity: new GroupActivity(kv, { shards: cfg.group_activity_shards, logger: deps.logger }),
         now,
       };
       registerPolicies(hooks, ctx, deps);
@@ -113,6 +115,8 @@ export function createMlsGateway(opts: MlsGatewayOptions = {}): MlsGateway {
     },
     async close() {
       routeDeps?.ctx.rosters.close();
+      // Before the store closes: the counts of the last second are written.
+      await routeDeps?.ctx.groupActivity.close();
     },
     context: () => routeDeps?.ctx,
   };

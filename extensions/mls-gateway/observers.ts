@@ -46,7 +46,7 @@ export function keepGatewayState(ctx: GatewayContext): OnEventSaved {
       if (info) await addKeyPackage(ctx, ev, info);
     } else if (ev.kind === GROUP_MESSAGE_KIND) {
       const group = firstTagValue(ev, 'h');
-      if (group !== undefined) await recordGroupMessage(ctx, ev, group);
+      if (group !== undefined) recordGroupMessage(ctx, ev, group);
     } else if (ev.kind === GIFT_WRAP_KIND || ev.kind === NOISE_DM_KIND) {
       await fileInMailbox(ctx, ev, mailSender(session));
     }

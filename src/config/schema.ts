@@ -54,6 +54,11 @@ export const coreSchema = {
       collection_prefix: str('', 'Prefix of every collection name, so several relays can share a project.', {
         env: 'RELAY_FIRESTORE_COLLECTION_PREFIX',
       }),
+      feed_shards: int(4, 'Real-time listeners of the cross-instance live feed, each on a share of the 16 event shards (1-16).', {
+        min: 1,
+        max: 16,
+        env: 'RELAY_FIRESTORE_FEED_SHARDS',
+      }),
     },
   },
   limits: reloadable({

@@ -12,6 +12,7 @@ export async function openStorage(config: RelayConfig, logger?: Logger): Promise
       projectId: fs.project_id,
       databaseId: fs.database_id,
       collectionPrefix: fs.collection_prefix,
+      feedShards: fs.feed_shards,
       // Each process marks what it stores, so its own watcher skips its own events: they are fanned
       // out once, locally, after the observers ran (a remote echo could overtake them).
       instanceId: randomUUID(),

@@ -119,7 +119,8 @@ export interface KeyValueStore {
   /**
    * Atomic read-modify-write. `fn` may run more than once (Firestore retries transactions);
    * returning undefined deletes the document. Resolves to what was written. A live document keeps
-   * its expiry; `expiresAt` (unix seconds) applies when the update creates the document.
+   * its expiry; `expiresAt` (unix seconds) applies when the update creates the document. `fn` returning
+   * the very object it was given leaves the document as it is (Firestore then writes nothing).
    */
   update<T>(collection: string, key: string, fn: KvUpdateFn<T>, opts?: KvWriteOptions): Promise<T | undefined>;
 }

@@ -27,12 +27,16 @@ describe('scripts/firestore-setup.ts (runbook: Firestore indexes and TTL policie
     for (const o of file.fieldOverrides.filter((x) => x.indexes.length === 0)) {
       expect(cmds.some((c) => c.startsWith(`gcloud firestore indexes fields update ${o.fieldPath} `) && c.includes(`--collection-group=${o.collectionGroup} --disable-indexes`))).toBe(true);
     }
+    // The sequential times are among them (issue 18): their single-field indexes would cap writes near 500/s.
+    expect(cmds).toContain(`gcloud firestore indexes fields update created_at --project=p1 --database=relay-db --collection-group=events --disable-indexes --async`);
+    expect(cmds).toContain(`gcloud firestore indexes fields update stored_at --project=p1 --database=relay-db --collection-group=events --disable-indexes --async`);
   });
 
-  it('prefixes the events collection group, not the KV entries, and quotes the default database id for the shell', () => {
+  it('prefixes the events and coords collection groups, not the KV entries, and quotes the default database id for the shell', () => {
     const cmds = firestoreSetupCommands(file, { project: 'p1', prefix: 'r1_' });
-    expect(cmds.filter((c) => c.includes('--collection-group=events'))).toEqual([]);
+    expect(cmds.filter((c) => c.includes('--collection-group=events') || c.includes('--collection-group=coords'))).toEqual([]);
     expect(cmds.some((c) => c.includes('--collection-group=r1_events'))).toBe(true);
+    expect(cmds.some((c) => c.includes('--collection-group=r1_coords'))).toBe(true);
     expect(cmds.some((c) => c.includes('--collection-group=entries'))).toBe(true);
     expect(cmds.every((c) => c.includes("--database='(default)'"))).toBe(true);
   });

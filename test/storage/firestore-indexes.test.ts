@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { planFilter } from '../../src/storage/firestore/event-query.js';
-import { QUERY_SHAPES, type QueryShape } from '../../src/storage/firestore/query-shapes.js';
+import { QUERY_SHAPES, SEQUENTIAL_FIELDS, type QueryShape } from '../../src/storage/firestore/query-shapes.js';
+import { toEventDoc } from '../../src/storage/firestore/event-doc.js';
+import { Timestamp, FieldValue } from '@google-cloud/firestore';
 import type { Filter } from '../../src/nostr/filter.js';
 
 type IndexField = { fieldPath: string; order?: 'ASCENDING' | 'DESCENDING'; arrayConfig?: 'CONTAINS' };
@@ -79,6 +81,43 @@ describe('config/firestore.indexes.json', () => {
       );
       expect(ok, `${shape.name} needs the single-field index of ${req.single.fieldPath}`).toBe(true);
     }
+  });
+
+  it('exempts the single-field index of every sequential field (issue 18: ~500 writes/s per sequential index range)', () => {
+    for (const [group, fields] of Object.entries(SEQUENTIAL_FIELDS)) {
+      for (const field of fields) {
+        const override = file.fieldOverrides.find((o) => o.collectionGroup === group && o.fieldPath === field);
+        expect(override?.indexes, `${group}.${field} keeps a sequential single-field index`).toEqual([]);
+      }
+    }
+  });
+
+  it('serves every query on a sequential field by a composite index that starts with a non-sequential equality field', () => {
+    const flagged = shapes.filter((shape) => {
+      const sequential = SEQUENTIAL_FIELDS[shape.collectionGroup] ?? [];
+      const touches = [...shape.where.map((c) => c.field), shape.orderBy?.field].some((f) => f !== undefined && sequential.includes(f));
+      if (!touches) return false;
+      const req = requirement(shape);
+      if (!('composite' in req)) return true; // would need the exempted single-field index
+      const first = req.composite[0] as IndexField;
+      const present = file.indexes.some((ix) => ix.collectionGroup === shape.collectionGroup && sameFields(ix.fields, req.composite));
+      return sequential.includes(first.fieldPath) || !present;
+    });
+    expect(flagged.map((s) => s.name)).toEqual([]);
+  });
+
+  it('flags a query that needs a sequential single-field index (the check itself works)', () => {
+    const probe: QueryShape = { name: 'probe', collectionGroup: 'events', where: [{ field: 'stored_at', op: '>=' }] };
+    const req = requirement(probe);
+    expect('single' in req && (SEQUENTIAL_FIELDS.events ?? []).includes(req.single.fieldPath)).toBe(true);
+  });
+
+  it('declares every time field of an event document sequential', () => {
+    const doc = toEventDoc({ id: 'a'.repeat(64), pubkey: 'b'.repeat(64), created_at: 1, kind: 1, tags: [['expiration', '9']], content: '', sig: '' }, 'i');
+    const times = Object.entries(doc)
+      .filter(([k, v]) => k === 'created_at' || v instanceof Timestamp || v instanceof FieldValue)
+      .map(([k]) => k);
+    expect(times.sort()).toEqual([...(SEQUENTIAL_FIELDS.events ?? [])].sort());
   });
 
   it('declares the TTL policies on expires_at of events and KV entries', () => {

@@ -83,7 +83,7 @@ export function registerAdminRoutes(app: FastifyInstance, source: DepsSource): v
   });
   app.get('/admin/groups', async (req) => {
     const { ctx } = await admin(source, req);
-    const records = await ctx.kv.list<GroupRecord>(COLLECTIONS.groups, { limit: ADMIN_LIST_LIMIT });
+    const records = (await ctx.groupActivity.list(ADMIN_LIST_LIMIT)).map((value) => ({ key: value.group, value }));
     const rosters = await ctx.kv.list<Roster>(COLLECTIONS.rosters, { limit: ADMIN_LIST_LIMIT });
     const byGroup = new Map(rosters.map((r) => [r.key, r.value]));
     const ids = [...new Set([...records.map((r) => r.key), ...byGroup.keys()])].sort();

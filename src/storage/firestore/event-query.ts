@@ -1,7 +1,7 @@
 import type { CollectionReference, Query, QueryDocumentSnapshot } from '@google-cloud/firestore';
 import { compareNewestFirst, type NostrEvent } from '../../nostr/event.js';
 import { isEmptyFilter, matchFilter, type Filter } from '../../nostr/filter.js';
-import { fromDocData, isExpired } from './event-doc.js';
+import { ALL_EVENT_SHARDS, fromDocData, isExpired } from './event-doc.js';
 import { buildQuery, QUERY_SHAPES, type QueryShape } from './query-shapes.js';
 
 /** Firestore accepts at most 30 values in one `in` / `array-contains-any`. */
@@ -41,7 +41,7 @@ export function planFilter(filter: Filter): FilterPlan {
   }
   if (filter.authors) return { type: 'query', shape: QUERY_SHAPES.eventsByAuthor, chunks: chunk(filter.authors, MAX_DISJUNCTION).map((c) => [c]) };
   if (filter.kinds) return { type: 'query', shape: QUERY_SHAPES.eventsByKind, chunks: chunk(filter.kinds, MAX_DISJUNCTION).map((c) => [c]) };
-  return { type: 'query', shape: QUERY_SHAPES.eventsByTime, chunks: [[]] };
+  return { type: 'query', shape: QUERY_SHAPES.eventsByTime, chunks: [[ALL_EVENT_SHARDS]] };
 }
 
 type ReadContext = { col: CollectionReference; now: number; signal?: AbortSignal };

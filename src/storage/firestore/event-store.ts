@@ -2,6 +2,7 @@ import { Timestamp, type CollectionReference } from '@google-cloud/firestore';
 import type { NostrEvent } from '../../nostr/event.js';
 import type { Filter } from '../../nostr/filter.js';
 import type { EventStore, QueryOptions, SaveResult } from '../../storage/types.js';
+import { ALL_EVENT_SHARDS } from './event-doc.js';
 import { guarded, toStorageError, withTimeout } from './errors.js';
 import { InFlight } from './in-flight.js';
 import { queryFilters } from './event-query.js';
@@ -178,7 +179,7 @@ export class FirestoreEventStore implements EventStore {
     let removed = 0;
     const cutoff = Timestamp.fromMillis(now * 1000);
     for (;;) {
-      const q = buildQuery(this.events, QUERY_SHAPES.eventsExpired, [cutoff]).limit(PURGE_PAGE);
+      const q = buildQuery(this.events, QUERY_SHAPES.eventsExpired, [ALL_EVENT_SHARDS, cutoff]).limit(PURGE_PAGE);
       const snap = await guarded('purge', this.timeoutMs, () => q.get(), this.inFlight);
       if (snap.empty) return removed;
       const n = await this.remove(snap.docs.map((d) => d.id));

@@ -111,7 +111,11 @@ export class FirestoreKeyValueStore implements KeyValueStore {
             const snap = await tx.get(ref);
             const data = snap.data();
             const live = isLive(data, Date.now());
-            const next = apply(live ? (JSON.parse(data.json) as T) : undefined);
+            const current = live ? (JSON.parse(data.json) as T) : undefined;
+            const next = apply(current);
+            // fn handed the document back unchanged (a refusal, a cap reached): no write, so a document that is
+            // only read-checked under load (a sender at its mailbox cap) does not become a hot one.
+            if (next !== undefined && next === current) return next;
             if (next === undefined) {
               if (snap.exists) tx.delete(ref);
               return undefined;

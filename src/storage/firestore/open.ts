@@ -27,6 +27,8 @@ export type FirestoreStorageOptions = {
   emulatorHost?: string;
   /** Deadline of one Firestore operation in ms. Default 10,000. */
   timeoutMs?: number;
+  /** Real-time listeners of the cross-instance feed, each on a share of the 16 event shards. Default 4. */
+  feedShards?: number;
   /** Warnings of the cross-instance listener (a pino Logger fits). */
   logger?: WatchLogger;
 };
@@ -73,7 +75,7 @@ export async function openFirestoreStorage(opts: FirestoreStorageOptions): Promi
     events,
     kv,
     watchRemote: (onEvent) => {
-      const stop = watchStoredEvents(target.events, onEvent, { instance: opts.instanceId, logger: opts.logger });
+      const stop = watchStoredEvents(target.events, onEvent, { instance: opts.instanceId, logger: opts.logger, feedShards: opts.feedShards });
       watchers.add(stop);
       return () => {
         watchers.delete(stop);

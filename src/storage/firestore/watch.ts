@@ -1,6 +1,6 @@
 import { Timestamp, type CollectionReference } from '@google-cloud/firestore';
 import type { NostrEvent } from '../../nostr/event.js';
-import { fromDocData } from './event-doc.js';
+import { EVENT_SHARDS, fromDocData } from './event-doc.js';
 import { buildQuery, QUERY_SHAPES } from './query-shapes.js';
 
 /** The logging the watcher needs (a pino Logger fits). */
@@ -11,6 +11,11 @@ export type WatchOptions = {
   /** Documents stored by this instance carry it and are skipped (the core broadcast them already). */
   instance?: string;
   logger?: WatchLogger;
+  /**
+   * Listeners, each on its share of the event shards (1 to EVENT_SHARDS). Each has a bounded result
+   * and its own rotation, so one listener's memory and catch-up reads are 1/N of the feed's. Default 4.
+   */
+  feedShards?: number;
   /**
    * A listener keeps every document of its result in memory, so it is replaced by one starting
    * later every `rotateMs`. Default 5 minutes.
@@ -25,15 +30,23 @@ const SLACK_MS = 5_000;
 const SEEN_MAX = 20_000;
 const RETRY_MAX_MS = 30_000;
 
+/** The event shards listener `i` of `n` covers: every shard s with s % n === i. */
+export function feedShardValues(i: number, n: number): number[] {
+  const out: number[] = [];
+  for (let s = i; s < EVENT_SHARDS; s += n) out.push(s);
+  return out;
+}
+
+type Deliver = (id: string, data: Record<string, unknown>) => void;
+
 /**
- * Calls `onEvent` for every event stored (by any instance but this one) after the call, through a
- * Firestore real-time listener on `stored_at`. Each event is delivered once even across listener
- * rotation and restarts after errors. Returns the unsubscribe function.
+ * One rotating listener on the events of `shards` stored since it started. Returns its stop function.
+ * Each replacement starts at the newest `stored_at` seen minus the clock slack and catches up before
+ * the listener it replaces is closed, so nothing falls between two of them.
  */
-export function watchStoredEvents(events: CollectionReference, onEvent: (ev: NostrEvent) => void, opts: WatchOptions = {}): () => void {
+function listenToShards(events: CollectionReference, shards: number[], deliver: Deliver, opts: WatchOptions): () => void {
   const rotateMs = opts.rotateMs ?? 5 * 60_000;
   const rotateDocs = opts.rotateDocs ?? 5_000;
-  const seen = new Set<string>();
   let lastStoredMs = Date.now();
   // Listeners alive now: normally one, two while a replacement catches up.
   const active = new Set<() => void>();
@@ -41,28 +54,21 @@ export function watchStoredEvents(events: CollectionReference, onEvent: (ev: Nos
   let retryMs = 500;
   let timer: NodeJS.Timeout | undefined;
 
-  const deliver = (id: string, data: Record<string, unknown>): void => {
-    const stored = data.stored_at;
-    if (stored instanceof Timestamp) lastStoredMs = Math.max(lastStoredMs, stored.toMillis());
-    if (seen.has(id) || (opts.instance !== undefined && data.instance === opts.instance)) return;
-    const ev = fromDocData(data);
-    if (!ev) return;
-    seen.add(id);
-    // A Set iterates in insertion order: dropping the first entries forgets the oldest ids.
-    if (seen.size > SEEN_MAX) for (const old of seen) if (seen.delete(old) && seen.size <= SEEN_MAX / 2) break;
-    onEvent(ev);
-  };
-
   const listen = (): void => {
     if (stopped) return;
     const start = Timestamp.fromMillis(lastStoredMs - SLACK_MS);
     let first = true;
     // Documents of the catch-up window (the slack before `start`) do not count towards rotation.
     let initial = -1;
-    const unsubscribe = buildQuery(events, QUERY_SHAPES.eventsStoredSince, [start]).onSnapshot(
+    const unsubscribe = buildQuery(events, QUERY_SHAPES.eventsStoredSince, [shards, start]).onSnapshot(
       (snap) => {
         retryMs = 500;
-        for (const change of snap.docChanges()) if (change.type === 'added') deliver(change.doc.id, change.doc.data());
+        for (const change of snap.docChanges()) {
+          if (change.type !== 'added') continue;
+          const data = change.doc.data();
+          if (data.stored_at instanceof Timestamp) lastStoredMs = Math.max(lastStoredMs, data.stored_at.toMillis());
+          deliver(change.doc.id, data);
+        }
         if (initial < 0) initial = snap.size;
         if (snap.size - initial >= rotateDocs && active.size === 1) schedule(0);
         if (first) {
@@ -76,7 +82,7 @@ export function watchStoredEvents(events: CollectionReference, onEvent: (ev: Nos
         }
       },
       (err) => {
-        opts.logger?.warn({ code: (err as { code?: unknown }).code }, 'firestore listener failed; restarting');
+        opts.logger?.warn({ code: (err as { code?: unknown }).code, shards }, 'firestore listener failed; restarting');
         active.delete(unsubscribe);
         schedule(retryMs);
         retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
@@ -97,5 +103,29 @@ export function watchStoredEvents(events: CollectionReference, onEvent: (ev: Nos
     clearTimeout(timer);
     for (const unsubscribe of active) unsubscribe();
     active.clear();
+  };
+}
+
+/**
+ * Calls `onEvent` for every event stored (by any instance but this one) after the call, through
+ * `feedShards` Firestore real-time listeners, each on a share of the event shards (`shard in [...]`
+ * and `stored_at`, served by the composite index after `shard`). Each event is delivered once even
+ * across listener rotation and restarts after errors. Returns the unsubscribe function.
+ */
+export function watchStoredEvents(events: CollectionReference, onEvent: (ev: NostrEvent) => void, opts: WatchOptions = {}): () => void {
+  const n = Math.min(EVENT_SHARDS, Math.max(1, Math.floor(opts.feedShards ?? 4)));
+  const seen = new Set<string>();
+  const deliver: Deliver = (id, data) => {
+    if (seen.has(id) || (opts.instance !== undefined && data.instance === opts.instance)) return;
+    const ev = fromDocData(data);
+    if (!ev) return;
+    seen.add(id);
+    // A Set iterates in insertion order: dropping the first entries forgets the oldest ids.
+    if (seen.size > SEEN_MAX) for (const old of seen) if (seen.delete(old) && seen.size <= SEEN_MAX / 2) break;
+    onEvent(ev);
+  };
+  const stops = Array.from({ length: n }, (_, i) => listenToShards(events, feedShardValues(i, n), deliver, opts));
+  return () => {
+    for (const stop of stops) stop();
   };
 }
