@@ -15,7 +15,7 @@ describe('editing the allowlist in the config file of a running relay', () => {
   let dir: string;
   let file: string;
   let relay: TestRelay;
-  // The watcher logs each edit it applies or refuses (src/auth/allowlist-file.ts): the tests wait for that.
+  // The config watcher logs each edit it applies or refuses (src/config/reload.ts, watch.ts): the tests wait for that.
   const log = new LogTap();
 
   beforeAll(async () => {
@@ -40,7 +40,7 @@ describe('editing the allowlist in the config file of a running relay', () => {
       before.close();
     }
     const lines: string[] = [];
-    const reloaded = log.next('allowlist reloaded');
+    const reloaded = log.next('config reloaded');
     expect(await runAllowlistCommand(['add', bob.pk], { configFile: file, out: (l) => lines.push(l) })).toBe(0);
     expect(lines[0]).toContain('added');
     await reloaded;
@@ -68,7 +68,7 @@ describe('editing the allowlist in the config file of a running relay', () => {
   });
 
   it('an invalid edit keeps the current allowlist', async () => {
-    const refused = log.next('config file invalid, keeping the current allowlist');
+    const refused = log.next('config file invalid, keeping the running config');
     writeFileSync(file, `[auth]\nrequired = true\nallowlist = ["not-a-key"]\n\n[extensions]\nenabled = []\n`);
     await refused;
     const b = await clientAs(relay.url);

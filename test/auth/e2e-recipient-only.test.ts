@@ -6,12 +6,17 @@ import { authAs, clientAs, count, publish, settle } from './e2e-support.js';
 const [alice, bob, carol, stranger] = [identity(), identity(), identity(), identity()];
 const GATED = [1059, 446, 447];
 
-/** The three recipient-only events for `to`: a gift wrap signed by a random key, a Noise DM, a KeyPackage request. */
+/**
+ * The three recipient-only events for `to`: a gift wrap signed by a random key, a Noise DM, a KeyPackage
+ * request. Each call's events are new (a NIP-31 `alt` nonce): alice's would otherwise repeat an earlier
+ * call's ids within the same second, and a duplicate is acknowledged but never broadcast again.
+ */
 function addressedTo(to: string) {
+  const alt = ['alt', Math.random().toString(36).slice(2)];
   return [
     signed(identity(), { kind: 1059, tags: [['p', to]], content: 'wrapped' }),
-    signed(alice, { kind: 446, tags: [['p', to], ['v', 'noise.1']], content: 'noise' }),
-    signed(alice, { kind: 447, tags: [['p', to]], content: '' }),
+    signed(alice, { kind: 446, tags: [['p', to], ['v', 'noise.1'], alt], content: 'noise' }),
+    signed(alice, { kind: 447, tags: [['p', to], alt], content: '' }),
   ];
 }
 
