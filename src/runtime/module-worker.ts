@@ -28,3 +28,18 @@ export function spawnModuleWorker(callerUrl: string, name: string, workerData: u
   const bootstrap = `import(${api}).then((tsx) => tsx.tsImport(${href}, ${href}));`;
   return new Worker(bootstrap, { eval: true, workerData });
 }
+
+/**
+ * Stops a worker that finishes its work on the message 'stop' and then exits: waits up to `graceMs`
+ * for that exit (the worker is ref'd meanwhile, so the process stays alive until it has closed its
+ * connection), then terminates it. Its 'exit' listeners are dropped first, so a planned stop is not
+ * taken for a crash.
+ */
+export async function stopWorker(worker: Worker, graceMs: number): Promise<void> {
+  worker.removeAllListeners('exit');
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.ref();
+  worker.postMessage('stop');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+  await worker.terminate();
+}

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { Worker } from 'node:worker_threads';
-import { spawnModuleWorker } from '../../runtime/module-worker.js';
+import { spawnModuleWorker, stopWorker } from '../../runtime/module-worker.js';
 
 /** What the checkpoint worker is started with. */
 export type CheckpointWorkerData = { path: string; intervalMs: number };
@@ -66,13 +66,7 @@ export class WalCheckpointer {
 
   /** Runs a last checkpoint in the worker and stops it; the relay's connection checkpoints for itself afterwards. */
   async stop(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    // Keeps the process alive until the worker is done (it is unref'd while it runs).
-    this.worker.ref();
-    this.worker.postMessage('stop');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000).unref())]);
-    await this.worker.terminate();
+    await stopWorker(this.worker, 5000);
     if (this.db.open) this.db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
   }
 }

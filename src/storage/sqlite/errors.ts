@@ -15,3 +15,12 @@ function fixedMessage(code: unknown): string {
 export function toStorageError(err: unknown): RelayError {
   return storageError(err, fixedMessage);
 }
+
+/** Runs a synchronous SQLite call, turning a thrown driver error into toStorageError's RelayError. */
+export function guarded<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw toStorageError(err);
+  }
+}

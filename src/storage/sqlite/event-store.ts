@@ -3,7 +3,7 @@ import type { NostrEvent } from '../../nostr/event.js';
 import type { Filter } from '../../nostr/filter.js';
 import { rememberJson } from '../../nostr/frames.js';
 import type { EventStore, QueryBudget, QueryOptions, SaveResult } from '../types.js';
-import { toStorageError } from './errors.js';
+import { guarded } from './errors.js';
 import type { SaveItem } from './save-batch.js';
 
 /** Rows removed per purge step, so a large purge does not hold the write lock for long. */
@@ -78,7 +78,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async has(id: string): Promise<boolean> {
-    return this.guard(() => this.hasStmt.get(id) !== undefined);
+    return guarded(() => this.hasStmt.get(id) !== undefined);
   }
 
   async remove(ids: string[]): Promise<number> {
@@ -105,12 +105,12 @@ export class SqliteEventStore implements EventStore {
    * large number lifts it): a full disk, for tests and drills.
    */
   async capPages(pages: number): Promise<void> {
-    this.guard(() => this.db.pragma(`max_page_count = ${Math.floor(pages)}`));
+    guarded(() => this.db.pragma(`max_page_count = ${Math.floor(pages)}`));
     await this.engine.capPages(pages);
   }
 
   async health(): Promise<void> {
-    this.guard(() => this.db.prepare('SELECT count(*) FROM sqlite_master').get());
+    guarded(() => this.db.prepare('SELECT count(*) FROM sqlite_master').get());
   }
 
   /** Closes the database shared with the kv store (the whole Storage). */
@@ -122,11 +122,4 @@ export class SqliteEventStore implements EventStore {
     return { now: opts.now ?? unixNow(), ...(opts.budget ? { budget: opts.budget } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
   }
 
-  private guard<T>(fn: () => T): T {
-    try {
-      return fn();
-    } catch (err) {
-      throw toStorageError(err);
-    }
-  }
 }

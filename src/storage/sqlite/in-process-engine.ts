@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { Filter } from '../../nostr/filter.js';
 import type { SaveResult } from '../types.js';
-import { toStorageError } from './errors.js';
+import { guarded, toStorageError } from './errors.js';
 import type { EngineReadOptions, EventEngine } from './event-store.js';
 import { EventRemover } from './event-remover.js';
 import { SqliteQueryRunner } from './query-runner.js';
@@ -43,11 +43,11 @@ export class InProcessEngine implements EventEngine {
   }
 
   async remove(ids: string[]): Promise<number> {
-    return guard(() => this.remover.remove(ids));
+    return guarded(() => this.remover.remove(ids));
   }
 
   async purgeStep(now: number, chunk: number): Promise<number> {
-    return guard(() => this.remover.purgeStep(now, chunk));
+    return guarded(() => this.remover.purgeStep(now, chunk));
   }
 
   /** Nothing to do: the store's own connection, already capped by SqliteEventStore.capPages, writes the events. */
@@ -56,10 +56,3 @@ export class InProcessEngine implements EventEngine {
   async close(): Promise<void> {}
 }
 
-function guard<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw toStorageError(err);
-  }
-}

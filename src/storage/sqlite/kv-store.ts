@@ -1,6 +1,6 @@
 import Database, { type Statement } from 'better-sqlite3';
 import type { KeyValueStore, KvEntry, KvListOptions, KvUpdateFn, KvWriteOptions } from '../types.js';
-import { toStorageError } from './errors.js';
+import { guarded } from './errors.js';
 import type { GroupCommit } from './group-commit.js';
 
 type ValueRow = { value: string; expires_at: number | null };
@@ -43,7 +43,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
   }
 
   async get<T>(collection: string, key: string): Promise<T | undefined> {
-    const row = guard(() => this.st.get.get(collection, key, unixNow()) as ValueRow | undefined);
+    const row = guarded(() => this.st.get.get(collection, key, unixNow()) as ValueRow | undefined);
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
 
@@ -63,7 +63,7 @@ export class SqliteKeyValueStore implements KeyValueStore {
     const from = after !== undefined && after > prefix ? after : prefix;
     const out: KvEntry<T>[] = [];
     if (limit === 0) return out;
-    guard(() => {
+    guarded(() => {
       const rows =
         limit === undefined
           ? this.st.list.iterate(collection, from, unixNow())
@@ -92,10 +92,3 @@ export class SqliteKeyValueStore implements KeyValueStore {
   }
 }
 
-function guard<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw toStorageError(err);
-  }
-}

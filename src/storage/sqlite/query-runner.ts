@@ -1,7 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import type { Filter } from '../../nostr/filter.js';
 import { QueryTooExpensiveError, type QueryBudget } from '../types.js';
-import { toStorageError } from './errors.js';
+import { guarded } from './errors.js';
 import { buildCountQuery, buildPageQuery, EXAMINE_FUNCTION, type PageCursor, type PageRow } from './query-builder.js';
 
 /** Rows read per statement run; between pages the runner yields (and the caller may abort). */
@@ -60,7 +60,7 @@ export class SqliteQueryRunner {
     opts.checkAborted?.();
     const built = buildCountQuery(filters, opts.now, opts.max);
     if (!built) return 0;
-    const row = this.budgeted(opts.budget, () => this.guard(() => this.prepared(built.sql).get(...built.params))) as { n: number };
+    const row = this.budgeted(opts.budget, () => guarded(() => this.prepared(built.sql).get(...built.params))) as { n: number };
     return row.n;
   }
 
@@ -72,7 +72,7 @@ export class SqliteQueryRunner {
       const pageSize = Math.min(remaining, PAGE_SIZE);
       const built = buildPageQuery(filter, { now: opts.now, pageSize, cursor });
       if (!built) return;
-      const rows = this.budgeted(opts.budget, () => this.guard(() => this.prepared(built.sql).all(...built.params))) as PageRow[];
+      const rows = this.budgeted(opts.budget, () => guarded(() => this.prepared(built.sql).all(...built.params))) as PageRow[];
       yield rows;
       const last = rows[rows.length - 1];
       if (rows.length < pageSize || !last) return;
@@ -133,11 +133,4 @@ export class SqliteQueryRunner {
     return stmt;
   }
 
-  private guard<T>(fn: () => T): T {
-    try {
-      return fn();
-    } catch (err) {
-      throw toStorageError(err);
-    }
-  }
 }

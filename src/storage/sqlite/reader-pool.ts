@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { Filter } from '../../nostr/filter.js';
-import { spawnModuleWorker } from '../../runtime/module-worker.js';
+import { spawnModuleWorker, stopWorker } from '../../runtime/module-worker.js';
 import { QueryTooExpensiveError, type QueryBudget } from '../types.js';
 import { toStorageError } from './errors.js';
 import type { ReadFailure, ReadReply, ReadRequest, ReadWorkerData } from './read-protocol.js';
@@ -65,15 +65,7 @@ export class ReaderPool {
     this.closed = true;
     this.failAll(() => true, toStorageError({ code: 'SQLITE_MISUSE' }));
     await Promise.all(
-      this.readers.map(async (r) => {
-        r.worker.removeAllListeners('exit');
-        const exited = new Promise<void>((resolve) => r.worker.once('exit', () => resolve()));
-        // Keeps the process alive until the thread has closed its connection.
-        r.worker.ref();
-        r.worker.postMessage('stop');
-        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
-        await r.worker.terminate();
-      }),
+      this.readers.map((r) => stopWorker(r.worker, 2000)),
     );
   }
 

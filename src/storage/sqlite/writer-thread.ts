@@ -1,7 +1,7 @@
 import type { DeletionRule } from '../../nostr/deletion.js';
 import type { Worker } from 'node:worker_threads';
 import { rememberJson, serializeEvent } from '../../nostr/frames.js';
-import { spawnModuleWorker } from '../../runtime/module-worker.js';
+import { spawnModuleWorker, stopWorker } from '../../runtime/module-worker.js';
 import type { DeletionRequest, SaveResult } from '../types.js';
 import { toStorageError } from './errors.js';
 import type { SaveItem } from './save-batch.js';
@@ -84,13 +84,8 @@ export class WriterThread {
     const worker = this.worker;
     this.worker = undefined;
     if (!worker) return;
-    worker.removeAllListeners('exit');
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    // Keeps the process alive until the thread has committed what it was sent and closed its connection.
-    worker.ref();
-    worker.postMessage('stop');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
-    await worker.terminate();
+    // The thread commits what it was sent before it exits.
+    await stopWorker(worker, 10_000);
     this.failAll();
   }
 
