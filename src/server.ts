@@ -90,7 +90,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   registerCorePolicies(hooks, liveConfig.get);
   registerAccessPolicies(hooks, { access, config: liveConfig.get, rateLimited: authCounters.rateLimited });
   const core = createRelayCore({ config: liveConfig.get, logger, metrics, store: storage.events, hooks, verify: (ev, frame) => verifier.verify(ev, frame), access });
-  const { gate, writer } = core.parts;
+  const { writer } = core.parts;
   const ctx = transportContext(core, authEventChecker(config.server.url, () => liveConfig.current.auth.challenge_ttl_seconds));
   const sessions = new SessionRegistry();
   access.onRevoked((pubkey) => sessions.revoke(ctx, pubkey));
@@ -125,7 +125,6 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     authenticateHttp,
     authenticateAdmin: async (req) => (await authenticateAdmin(req)).pubkey,
     isAllowed: (pubkey) => access.isAllowed(pubkey),
-    canRead: (c, ev) => gate.canRead(c, ev),
     liveConfig: liveConfig.get,
   });
 

@@ -11,7 +11,6 @@ import { createMetrics } from '../observability/metrics.js';
 import type { RelayCore } from '../relay/core/core.js';
 import { createRelayCore } from '../relay/core/create.js';
 import { createHooks } from '../relay/hooks.js';
-import { RECIPIENT_ONLY_KINDS, registerRecipientOnlyKinds } from '../relay/policies/auth.js';
 import { openStorage } from '../storage/open.js';
 import { loadRelayConfig } from '../load-relay-config.js';
 
@@ -63,7 +62,6 @@ async function exportEvents(store: EventStore, file?: string): Promise<number> {
 function importCore(config: RelayConfig, store: EventStore): RelayCore {
   const hooks = createHooks();
   const access = { isAllowed: () => true, isBanned: () => false };
-  registerRecipientOnlyKinds(hooks, RECIPIENT_ONLY_KINDS, access);
   const logger = createLogger(config.logging.level);
   return createRelayCore({ config, logger, metrics: createMetrics(), store, hooks, verify: async () => true, access });
 }

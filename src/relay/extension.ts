@@ -3,8 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ExtensionConfig } from '../config/relay-schema.js';
 import type { EventStore, KeyValueStore } from '../storage/types.js';
-import type { RelayHooks, SessionContext } from './hooks.js';
-import type { NostrEvent } from '../nostr/event.js';
+import type { RelayHooks } from './hooks.js';
 import type { RelayCore } from './core/core.js';
 
 /** The store's read side, all an extension may touch directly: writes go through the core. */
@@ -47,8 +46,6 @@ export type ExtensionDeps = {
   authenticateAdmin?: (req: FastifyRequest) => Promise<string>;
   /** True when `pubkey` is on the effective allowlist (file and NIP-86) and not banned. */
   isAllowed: (pubkey: string) => boolean;
-  /** The read gate of every hook (core and extensions): may this context read this event? */
-  canRead: (ctx: SessionContext, ev: NostrEvent) => boolean;
 };
 
 /** What an extension adds to the NIP-11 document. */

@@ -117,6 +117,19 @@ export type OverwriteResults = (
 /** Which path sends the results: stored (REQ, REST; the default) or live fanout. */
 export type ResultPath = 'stored' | 'live';
 
+/** Runs the overwriteResults hooks in order, each on the previous one's output: the events to hand out. */
+export async function narrowResults(
+  hooks: readonly OverwriteResults[],
+  ctx: SessionContext,
+  filters: Filter[],
+  events: NostrEvent[],
+  path?: ResultPath,
+): Promise<NostrEvent[]> {
+  let out = events;
+  for (const hook of hooks) out = await hook(ctx, filters, out, path);
+  return out;
+}
+
 /** Ordered arrays, one per phase. The core runs them in registration order. */
 export type RelayHooks = {
   rejectConnection: RejectConnection[];

@@ -14,7 +14,7 @@ import { ACCEPT, RelayError, type Decision } from '../../src/nostr/reasons.js';
 import { createHooks, type RelayHooks, type SessionContext } from '../../src/relay/hooks.js';
 import { createRelayCore } from '../../src/relay/core/create.js';
 import type { RelayCore } from '../../src/relay/core/core.js';
-import { RECIPIENT_ONLY_KINDS, registerRecipientOnlyKinds } from '../../src/relay/policies/auth.js';
+import { registerRecipientOnlyKinds } from '../../src/relay/policies/auth.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { loadRelayConfig } from '../../src/load-relay-config.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
@@ -92,8 +92,6 @@ export async function gatewayFixture(
   // Events reach the fixture already signed by real keys: the core's check step is not under test here.
   const core = createRelayCore({ config: relayConfig, logger, metrics, store: storage.events, hooks, verify: async () => true, access });
   const gate = core.parts.gate;
-  // What the relay's access policies make of gift wraps (recipient-only); the gateway adds its own kinds.
-  registerRecipientOnlyKinds(hooks, RECIPIENT_ONLY_KINDS, access);
   // Kind budgets off unless the test sets them (the fixture publishes many KeyPackages and messages).
   const section = { enabled: true, group_messages_per_minute: 0, keypackages_per_hour: 0, ...config };
   await gateway.register(hooks, {
@@ -110,7 +108,6 @@ export async function gatewayFixture(
     relayUrl: 'ws://relay.test',
     authenticateHttp: nip98Auth(() => allowSet),
     isAllowed: (pk) => allowSet.has(pk),
-    canRead: (s, ev) => gate.canRead(s, ev),
   });
   const ctx = gateway.context();
   if (!ctx) throw new Error('gateway did not register');

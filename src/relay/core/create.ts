@@ -5,6 +5,7 @@ import type { RelayMetrics } from '../../observability/metrics.js';
 import type { EventStore } from '../../storage/types.js';
 import type { RelayHooks } from '../hooks.js';
 import { PreauthGuard } from '../preauth.js';
+import { RECIPIENT_ONLY_KINDS, registerRecipientOnlyKinds } from '../policies/auth.js';
 import { RelayCore } from './core.js';
 import { deletionRule } from './deletion-rule.js';
 import { LiveFanout } from './live.js';
@@ -25,12 +26,15 @@ export type CorePorts = {
 };
 
 /**
- * Builds the core's stateful pieces over its ports: the combined read gate, the writer (with the
+ * Builds the core's stateful pieces over its ports (and registers gift wraps as recipient-only): the combined read gate, the writer (with the
  * NIP-09 rule of the mayDelete hooks and the onEventsDeleted observers), the live fanout and the
  * pre-auth guard. The hook arrays are read live, so extensions may register after this.
  */
 export function createRelayCore(ports: CorePorts): RelayCore {
   const { logger, metrics, store, hooks, verify, access } = ports;
+  // Gift wraps (NIP-59) are readable and deletable by their recipients only, whoever builds a core
+  // (the relay, the CLI import, tests); extensions add their addressed kinds the same way.
+  registerRecipientOnlyKinds(hooks, RECIPIENT_ONLY_KINDS, access);
   const config = typeof ports.config === 'function' ? ports.config : ((fixed: RelayConfig) => () => fixed)(ports.config);
   const gate = combineReadGates(hooks.readGates);
   const live = new LiveFanout(gate, hooks.overwriteResults, (n) => metrics.eventsBroadcast.inc(n));

@@ -1,7 +1,7 @@
 import type { NostrEvent } from '../../nostr/event.js';
 import { matchFilters, type Filter } from '../../nostr/filter.js';
 import { serializeEvent } from '../../nostr/frames.js';
-import type { OverwriteResults, SessionContext } from '../hooks.js';
+import { narrowResults, type OverwriteResults, type SessionContext } from '../hooks.js';
 import type { CombinedReadGate } from './read-gate.js';
 import { SubscriptionIndex, type LiveSubscription } from './subscription-index.js';
 
@@ -81,8 +81,7 @@ export class LiveFanout<S extends Subscriber = Subscriber> {
   // Hooks that narrow results (one-time KeyPackage claims) run per subscriber before sending.
   private async deliverNarrowed(sub: LiveSubscription<S>, ev: NostrEvent, json: string): Promise<void> {
     try {
-      let events: NostrEvent[] = [ev];
-      for (const hook of this.overwrite) events = await hook(sub.session, sub.filters, events, 'live');
+      const events = await narrowResults(this.overwrite, sub.session, sub.filters, [ev], 'live');
       if (events.length > 0 && sub.session.deliver(sub.subId, json)) this.onSent(1);
     } catch {
       // A failing hook withholds the event from this subscriber only.

@@ -1,7 +1,7 @@
 import type { NostrEvent } from '../../nostr/event.js';
 import { isEmptyFilter, type Filter } from '../../nostr/filter.js';
 import { serializeEvent } from '../../nostr/frames.js';
-import type { SessionContext } from '../hooks.js';
+import { narrowResults, type SessionContext } from '../hooks.js';
 import { queryBudget, readFilterGated, readGated } from './gated-read.js';
 import type { CoreParts } from './parts.js';
 
@@ -12,10 +12,8 @@ const SLICE = 200;
  * Runs the overwriteResults hooks over events about to be handed to `actor` (one-time KeyPackage
  * claims): a subset of `events` in the same order.
  */
-export async function handOut(parts: CoreParts, actor: SessionContext, filters: Filter[], events: NostrEvent[]): Promise<NostrEvent[]> {
-  let out = events;
-  for (const hook of parts.hooks.overwriteResults) out = await hook(actor, filters, out);
-  return out;
+export function handOut(parts: CoreParts, actor: SessionContext, filters: Filter[], events: NostrEvent[]): Promise<NostrEvent[]> {
+  return narrowResults(parts.hooks.overwriteResults, actor, filters, events);
 }
 
 /**

@@ -149,7 +149,7 @@ export type AccessPolicyDeps = {
  * strangers' inbox deliveries through when configured) and NIP-70 as rejections, then the strangers'
  * inbox budget and rate limits as charges (after every rejection, so a refused event spends no
  * budget); on REQ/COUNT the allowlist gate, then the request rate as a charge; the outsiders'
- * narrowing to public kinds; gift wraps recipient-only (prompt, read gate, deletion by recipient).
+ * narrowing to public kinds. (Gift wraps are made recipient-only by createRelayCore.)
  */
 export function registerAccessPolicies(hooks: RelayHooks, deps: AccessPolicyDeps): void {
   const { config } = deps;
@@ -173,5 +173,4 @@ export function registerAccessPolicies(hooks: RelayHooks, deps: AccessPolicyDeps
   hooks.rejectFilter.push(requireAuthForFilters(deps.access, opts));
   hooks.chargeRequest.push(limitFilters(rateLimits, limits));
   hooks.overwriteFilters.push(narrowOutsiderFilters(deps.access, opts));
-  registerRecipientOnlyKinds(hooks, RECIPIENT_ONLY_KINDS, deps.access);
 }

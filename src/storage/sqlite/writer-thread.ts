@@ -46,7 +46,8 @@ export class WriterThread {
       rememberJson(event, json);
       texts.push(json);
       if (deletion) deletions.push([i, deletion]);
-      if (mayDelete && mayDelete.recipientKinds.length > 0) rules.push([i, { recipientKinds: [...mayDelete.recipientKinds] }]);
+      // The relay's Writer hands every item of a batch the same plain rule: cloned once per message.
+      if (mayDelete && mayDelete.recipientKinds.length > 0) rules.push([i, mayDelete]);
     });
     const batch = encoder.encode(texts.join(ITEM_SEPARATOR));
     let reply: WriteReply;
