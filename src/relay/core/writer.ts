@@ -23,9 +23,10 @@ export type WriterOptions = {
 
 /**
  * The only code that writes events: saves, NIP-09 deletions and removals (retention, bans, consumed
- * KeyPackages) all pass here, so the onEventsDeleted observers hear of every removal. Saves queued in the same tick are committed together in one
- * store batch (one transaction, one fsync), then each caller learns its own result. Callers send
- * `OK true` only after their promise resolves, i.e. after the commit.
+ * KeyPackages) all pass here, so the onEventsDeleted observers hear of every removal. (NIP-40 expiry
+ * purges are the store's own maintenance.) Saves queued in the same tick are committed together in
+ * one store batch (one transaction), then each caller learns its own result. Callers send `OK true`
+ * only after their promise resolves, i.e. after the commit.
  */
 export class Writer {
   private queue: Pending[] = [];
