@@ -4,17 +4,17 @@ import type { EngineReadOptions, EventEngine } from './event-store.js';
 import type { ReaderPool } from './reader-pool.js';
 import type { SaveItem } from './save-batch.js';
 import type { WriteLane } from './write-lane.js';
-import type { WriterThread } from './writer-thread.js';
+import type { WriteClient } from './write-client.js';
 
 /**
- * Event reads on the reader pool and writes on the writer thread: the relay's event loop does no
- * SQLite work for REQ, COUNT or saving events. Writes wait their turn on the lane shared with the
+ * Event reads on the reader pool and writes on the writer thread (or, in a cluster worker, the
+ * primary's): the relay's event loop does no SQLite work for REQ, COUNT or saving events. Writes wait their turn on the lane shared with the
  * kv group commits on the main connection, so neither path waits for SQLite's write lock.
  */
 export class ThreadedEngine implements EventEngine {
   constructor(
     private readonly readers: ReaderPool,
-    private readonly writer: WriterThread,
+    private readonly writer: WriteClient,
     private readonly lane: WriteLane,
   ) {}
 
