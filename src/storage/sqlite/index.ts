@@ -1,6 +1,4 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Storage } from '../types.js';
 import { WalCheckpointer } from './checkpointer.js';
 import { SqliteEventStore, type EventEngine } from './event-store.js';
@@ -11,7 +9,10 @@ import { ThreadedEngine } from './threaded-engine.js';
 import { WriteLane } from './write-lane.js';
 import { WriterThread } from './writer-thread.js';
 import { SqliteKeyValueStore } from './kv-store.js';
-import { applySchema } from './schema.js';
+import { isFileBacked, openDatabase } from './open-database.js';
+import { PrimaryWriter } from './primary-writer.js';
+import { watchClusterFeed } from './cluster-feed.js';
+import type { IpcPort } from './cluster-protocol.js';
 
 export { SqliteEventStore } from './event-store.js';
 export { SqliteKeyValueStore } from './kv-store.js';
@@ -41,14 +42,17 @@ export type SqliteStorageOptions = {
    * tsx; the threaded path has its own tests).
    */
   threads?: boolean;
+  /**
+   * A cluster worker's channel to the primary (README "Operations"): event writes go to the primary,
+   * which owns the file's one writer and its checkpoints (primary-writes.ts); reads run on this
+   * worker's reader threads (whatever `threads` says); `watchRemote` delivers the other workers'
+   * commits. The kv store keeps this process's connection (see below). Database files only.
+   */
+  primary?: IpcPort & { once(event: 'disconnect', listener: () => void): unknown; off(event: 'disconnect', listener: () => void): unknown };
 };
 
 /** Reader threads by default: this many expensive REQs can run at once without delaying each other's pages. */
 const DEFAULT_READERS = 2;
-
-function isFileBacked(path: string): boolean {
-  return path !== ':memory:' && path !== '' && !path.startsWith('file:');
-}
 
 /**
  * Opens the embedded SQLite backend (better-sqlite3): events and kv documents in one database file.
@@ -76,14 +80,13 @@ function isFileBacked(path: string): boolean {
  * for file-backed databases (see WalCheckpointer), not inside the commits.
  */
 export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Storage> {
-  if (isFileBacked(opts.path)) mkdirSync(dirname(opts.path), { recursive: true });
-  const db = new Database(opts.path);
+  if (opts.primary) return openClusterWorkerStorage(opts, opts.primary);
   const synchronous = opts.synchronous ?? 'NORMAL';
+  const db = openDatabase(opts.path, synchronous);
   let checkpointer: WalCheckpointer | undefined;
   let engine: EventEngine;
   const lane = new WriteLane();
   try {
-    applySchema(db, { synchronous });
     if (isFileBacked(opts.path) && opts.checkpointWorker !== false) {
       checkpointer = await WalCheckpointer.start(db, opts.path, { onFailure: opts.onCheckpointFailure });
     }
@@ -98,6 +101,35 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sto
     db.close();
     throw err;
   }
+  return assemble(db, engine, lane, checkpointer);
+}
+
+/**
+ * A cluster worker's storage: reads on its reader threads, event writes to the primary. Its own
+ * connection serves the duplicate check and the kv store, whose writes take SQLite's write lock from
+ * this process: busy_timeout (schema.ts) makes them wait for the primary's transaction in progress
+ * (a batch commits in milliseconds) instead of failing with SQLITE_BUSY; the wait holds this worker's
+ * event loop, which is why event writes, the bulk, do not take that path.
+ */
+async function openClusterWorkerStorage(opts: SqliteStorageOptions, primary: NonNullable<SqliteStorageOptions['primary']>): Promise<Storage> {
+  if (!isFileBacked(opts.path)) throw new Error('a cluster of relay workers needs a SQLite database file, not an in-memory database');
+  const db = openDatabase(opts.path, opts.synchronous ?? 'NORMAL');
+  // The primary's checkpointer copies the WAL; a kv commit here never runs a checkpoint on this event loop.
+  db.pragma('wal_autocheckpoint = 0');
+  const lane = new WriteLane();
+  let readers: ReaderPool;
+  try {
+    readers = await ReaderPool.start(opts.path, opts.readers ?? DEFAULT_READERS);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const storage = assemble(db, new ThreadedEngine(readers, new PrimaryWriter(primary), lane), lane);
+  return { ...storage, watchRemote: (onEvent) => watchClusterFeed(primary, onEvent) };
+}
+
+/** The Storage over an open database and its event engine; close() stops the engine, then the checkpointer and the connection. */
+function assemble(db: Database.Database, engine: EventEngine, lane: WriteLane, checkpointer?: WalCheckpointer): Storage {
   const kvWrites = new GroupCommit(db, lane);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => (closing ??= closeOnce());

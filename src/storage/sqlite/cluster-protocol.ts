@@ -1,0 +1,58 @@
+import type { WriteReply, WriteRequest } from './write-protocol.js';
+
+/**
+ * The IPC messages of a relay cluster on SQLite (README "Operations"): workers send their event
+ * writes to the primary, which owns the file's one writer, and the primary tells the other workers
+ * what each batch committed. The write messages carry write-protocol.ts's requests and replies as
+ * they are (a batch is the same newline-joined JSON buffer the writer thread takes); node:cluster
+ * must use `serialization: 'advanced'` so the buffer crosses as bytes, not as JSON.
+ */
+export const WRITE_CHANNEL = 'mls-relay:sqlite-write';
+export const FEED_CHANNEL = 'mls-relay:sqlite-feed';
+
+/** Worker → primary: one write request, numbered by the worker. */
+export type WriteCall = { ch: typeof WRITE_CHANNEL; req: WriteRequest };
+/** Primary → worker: the writer's reply to the worker's request of the same id. */
+export type WriteAnswer = { ch: typeof WRITE_CHANNEL; reply: Exclude<WriteReply, { type: 'ready' }> };
+/** Primary → every other worker: a committed batch and the indexes of its items that were stored. */
+export type FeedBatch = { ch: typeof FEED_CHANNEL; batch: Uint8Array; saved: number[] };
+
+/** Both ends of an IPC channel: a cluster worker's `process`, or the primary's handle of one worker. */
+export interface IpcPort {
+  /** Sends a message; false or a throw when the channel is closed (the other end exited). */
+  send(message: unknown): boolean;
+  on(event: 'message', listener: (message: unknown) => void): unknown;
+  off(event: 'message', listener: (message: unknown) => void): unknown;
+}
+
+function onChannel(m: unknown, ch: string): m is Record<string, unknown> {
+  return typeof m === 'object' && m !== null && (m as { ch?: unknown }).ch === ch;
+}
+
+const REQUEST_TYPES = new Set(['save', 'remove', 'purge', 'cap-pages']);
+
+/** A worker's write request (the primary checks its envelope; the writer thread fails a malformed body alone). */
+export function isWriteCall(m: unknown): m is WriteCall {
+  if (!onChannel(m, WRITE_CHANNEL)) return false;
+  const req = m.req as { id?: unknown; type?: unknown } | undefined;
+  return typeof req === 'object' && req !== null && Number.isSafeInteger(req.id) && REQUEST_TYPES.has(req.type as string);
+}
+
+export function isWriteAnswer(m: unknown): m is WriteAnswer {
+  if (!onChannel(m, WRITE_CHANNEL)) return false;
+  const reply = m.reply as { id?: unknown } | undefined;
+  return typeof reply === 'object' && reply !== null && Number.isSafeInteger(reply.id);
+}
+
+export function isFeedBatch(m: unknown): m is FeedBatch {
+  return onChannel(m, FEED_CHANNEL) && m.batch instanceof Uint8Array && Array.isArray(m.saved);
+}
+
+/** Sends on a port whose other end may have exited; false when the message could not be sent. */
+export function trySend(port: IpcPort, message: unknown): boolean {
+  try {
+    return port.send(message);
+  } catch {
+    return false;
+  }
+}
