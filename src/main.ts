@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 import { ConfigError, configWarnings } from './config/load.js';
 import { loadRelayConfig } from './load-relay-config.js';
+import { createLogger } from './observability/logger.js';
+import { answerMetricsScrapes } from './runtime/cluster/metrics.js';
+import { clusterWorkerRole } from './runtime/cluster/worker.js';
 import { startRelay } from './server.js';
 
 const USAGE = `usage: mls-relay <command>
@@ -13,7 +16,15 @@ const USAGE = `usage: mls-relay <command>
 
 async function start(): Promise<void> {
   const config = loadRelayConfig();
-  const relay = await startRelay(config);
+  const worker = clusterWorkerRole();
+  if (!worker && config.server.workers > 1) {
+    const { runClusterPrimary } = await import('./runtime/cluster/primary.js');
+    process.exit(await runClusterPrimary(config, createLogger(config.logging.level).child({ role: 'primary' })));
+  }
+  // A worker's lines say which process wrote them (the logger's base fields omit the pid).
+  const logger = worker ? createLogger(config.logging.level).child({ worker: worker.index, pid: process.pid }) : undefined;
+  const relay = await startRelay(config, worker ? { logger, clusterWorker: worker } : {});
+  if (worker) answerMetricsScrapes(worker.primary, relay.metrics.registry);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -31,6 +31,7 @@ import { LiveConfig } from './config/live.js';
 import { configWarnings, reloadConfig } from './config/load.js';
 import { watchRelayConfig } from './config/reload.js';
 import type { Storage } from './storage/types.js';
+import type { ClusterWorkerRole } from './runtime/cluster/worker.js';
 
 /** A running relay. */
 export type RelayServer = {
@@ -47,14 +48,21 @@ export type RelayServer = {
   /** ws://host:port actually bound (port 0 in config picks a free one). */
   wsUrl: string;
   httpUrl: string;
-  /** http://host:port/metrics of the metrics listener (loopback by default). */
+  /** http://host:port/metrics of the metrics listener (loopback by default); '' in a cluster worker (the primary serves the cluster's). */
   metricsUrl: string;
   /** Graceful stop: refuse new connections, finish queued work and writes, close sockets, close the store. */
   close(): Promise<void>;
 };
 
 /** Options for tests and tools. */
-export type StartOptions = { logger?: Logger };
+export type StartOptions = {
+  logger?: Logger;
+  /**
+   * Set in a worker of `[server] workers = N` (src/runtime/cluster/primary.ts): SQLite event writes go
+   * to the primary, which also serves the metrics listener; only worker 0 runs the maintenance pass.
+   */
+  clusterWorker?: ClusterWorkerRole;
+};
 
 
 /**
@@ -68,7 +76,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   const liveConfig = new LiveConfig(config);
   for (const warning of configWarnings(config)) logger.warn({ file: config.file }, warning);
   const metrics = createMetrics();
-  const storage = await openStorage(config, logger);
+  const storage = await openStorage(config, logger, opts.clusterWorker?.primary);
   const verifier = await openVerifier({
     inProcess: config.verify.in_process,
     threads: config.verify.threads,
@@ -186,14 +194,15 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     );
   }
 
-  const stopMaintenance = startMaintenance(storage.events, extensions, logger);
+  // NIP-40 purges and the extensions' maintenance (retention) run in one process of a cluster.
+  const stopMaintenance = (opts.clusterWorker?.index ?? 0) === 0 ? startMaintenance(storage.events, extensions, logger) : () => {};
 
   await app.listen({ host: config.server.host, port: config.server.port });
-  const metricsServer = await startMetricsServer(config, metrics.registry, liveConfig.get);
+  const metricsServer = opts.clusterWorker ? undefined : await startMetricsServer(config, metrics.registry, liveConfig.get);
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.server.port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;
-  logger.info({ port, metrics: metricsServer.url, backend: storage.backend, extensions: extensions.map((e) => e.name) }, 'relay listening');
+  logger.info({ port, metrics: metricsServer?.url, backend: storage.backend, extensions: extensions.map((e) => e.name) }, 'relay listening');
 
   return {
     app,
@@ -206,7 +215,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     logger,
     wsUrl: `ws://${host}:${port}`,
     httpUrl: `http://${host}:${port}`,
-    metricsUrl: metricsServer.url,
+    metricsUrl: metricsServer?.url ?? '',
     close: gracefulShutdown({
       stopIntake: () => {
         closing = true;
@@ -222,7 +231,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
       close: [
         () => ws.close(1001, 'relay shutting down'),
         () => app.close(),
-        () => metricsServer.close(),
+        async () => metricsServer?.close(),
         ...extensions.map((ext) => async () => ext.close?.()),
         () => verifier.close(),
         () => storage.close(),

@@ -36,6 +36,11 @@ export const coreSchema = {
     shutdown_grace_ms: int(8000, 'How long SIGTERM waits for pending writes before closing sockets.', {
       env: 'RELAY_SHUTDOWN_GRACE_MS',
     }),
+    workers: int(
+      1,
+      'Relay processes sharing the port (Node cluster), each with its own verify pool, like Cloud Run instances on one machine; 1 runs one process. Above 1, a primary process forks them and, with SQLite, owns the one writer of the database file (workers read on their own reader threads); rate and connection limits apply per worker. Needs a database file, not ":memory:". See README "Operations".',
+      { min: 1, max: 64, env: 'RELAY_WORKERS' },
+    ),
   },
   storage: {
     backend: choice(['sqlite', 'firestore'], 'sqlite', 'Event store backend.', { env: 'RELAY_STORAGE_BACKEND' }),

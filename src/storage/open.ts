@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RelayConfig } from '../config/types.js';
+import type { PrimaryPort } from './sqlite/cluster-protocol.js';
 import type { Storage } from './types.js';
 
-/** Opens the configured backend. Only the chosen backend's driver is loaded. */
-export async function openStorage(config: RelayConfig, logger?: Logger): Promise<Storage> {
+/**
+ * Opens the configured backend. Only the chosen backend's driver is loaded. `primary`: this process
+ * is a cluster worker and, on SQLite, writes events through the primary (openSqliteStorage); a
+ * Firestore worker is one more instance and needs nothing else.
+ */
+export async function openStorage(config: RelayConfig, logger?: Logger, primary?: PrimaryPort): Promise<Storage> {
   if (config.storage.backend === 'firestore') {
     const { openFirestoreStorage } = await import('./firestore/index.js');
     const fs = config.storage.firestore;
@@ -24,6 +29,7 @@ export async function openStorage(config: RelayConfig, logger?: Logger): Promise
     path: config.storage.sqlite.path,
     checkpointWorker: config.storage.sqlite.checkpoint_worker,
     threads: config.storage.sqlite.threads,
+    ...(primary ? { primary } : {}),
     onCheckpointFailure: (why) => logger?.warn({ err: why }, 'sqlite WAL checkpoint worker failed; checkpointing on the main thread'),
   });
 }

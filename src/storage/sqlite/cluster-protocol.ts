@@ -25,6 +25,12 @@ export interface IpcPort {
   off(event: 'message', listener: (message: unknown) => void): unknown;
 }
 
+/** A worker's end of its channel to the primary (its `process`): it also hears the primary go away. */
+export type PrimaryPort = IpcPort & {
+  once(event: 'disconnect', listener: () => void): unknown;
+  off(event: 'disconnect', listener: () => void): unknown;
+};
+
 function onChannel(m: unknown, ch: string): m is Record<string, unknown> {
   return typeof m === 'object' && m !== null && (m as { ch?: unknown }).ch === ch;
 }

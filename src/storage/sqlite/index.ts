@@ -12,7 +12,7 @@ import { SqliteKeyValueStore } from './kv-store.js';
 import { isFileBacked, openDatabase } from './open-database.js';
 import { PrimaryWriter } from './primary-writer.js';
 import { watchClusterFeed } from './cluster-feed.js';
-import type { IpcPort } from './cluster-protocol.js';
+import type { PrimaryPort } from './cluster-protocol.js';
 
 export { SqliteEventStore } from './event-store.js';
 export { SqliteKeyValueStore } from './kv-store.js';
@@ -48,7 +48,7 @@ export type SqliteStorageOptions = {
    * worker's reader threads (whatever `threads` says); `watchRemote` delivers the other workers'
    * commits. The kv store keeps this process's connection (see below). Database files only.
    */
-  primary?: IpcPort & { once(event: 'disconnect', listener: () => void): unknown; off(event: 'disconnect', listener: () => void): unknown };
+  primary?: PrimaryPort;
 };
 
 /** Reader threads by default: this many expensive REQs can run at once without delaying each other's pages. */

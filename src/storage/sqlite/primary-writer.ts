@@ -1,5 +1,5 @@
 import { toStorageError } from './errors.js';
-import { isWriteAnswer, trySend, WRITE_CHANNEL, type IpcPort, type WriteCall } from './cluster-protocol.js';
+import { isWriteAnswer, trySend, WRITE_CHANNEL, type PrimaryPort, type WriteCall } from './cluster-protocol.js';
 import { WriteClient, type UnnumberedWriteRequest } from './write-client.js';
 import type { WriteReply, WriteRequest } from './write-protocol.js';
 
@@ -22,7 +22,7 @@ export class PrimaryWriter extends WriteClient {
   };
   private readonly onDisconnect = (): void => this.failAll();
 
-  constructor(private readonly port: IpcPort & { once(event: 'disconnect', listener: () => void): unknown; off(event: 'disconnect', listener: () => void): unknown }) {
+  constructor(private readonly port: PrimaryPort) {
     super();
     port.on('message', this.onMessage);
     port.once('disconnect', this.onDisconnect);
