@@ -1,6 +1,6 @@
 // CPU accounting for side-by-side runs: the machine's busy time (/proc/stat), a process's or thread's own time
 // (/proc/<pid>/stat), and the load generator's own time, so a relay's CPU can be counted over all its threads.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const CLK_TCK = 100;
 
@@ -20,22 +20,75 @@ export function procCpuSeconds(pid: number, tid?: number): number {
   return (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
 }
 
+/**
+ * The process `pid` and its descendants (a relay started with `[server] workers = N` is a cluster
+ * primary and N worker processes), from the parent pids in /proc; processes that exit meanwhile are skipped.
+ */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+    } catch {
+      continue; // exited
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(name)]);
+  }
+  const out: number[] = [];
+  const visit = (p: number): void => {
+    out.push(p);
+    for (const c of children.get(p) ?? []) visit(c);
+  };
+  visit(pid);
+  return out;
+}
+
+function sumOver(pids: number[], seconds: (pid: number) => number): number {
+  let sum = 0;
+  for (const p of pids) {
+    try {
+      sum += seconds(p);
+    } catch {
+      // exited between the listing and the read
+    }
+  }
+  return sum;
+}
+
+/** CPU seconds of a relay: its process and its descendants (a cluster's workers), all threads. */
+export function relayCpuSeconds(pid: number): number {
+  return sumOver(processTree(pid), (p) => procCpuSeconds(p));
+}
+
+/** CPU seconds of a relay's main threads (its event loops: one per process of a cluster). */
+export function relayMainThreadsCpuSeconds(pid: number): number {
+  return sumOver(processTree(pid), (p) => procCpuSeconds(p, p));
+}
+
 /** CPU seconds of this process (the load generator, its worker threads included). */
 export function selfCpuSeconds(): number {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 }
 
-/** A window of CPU accounting: call `end()` after the load to get the seconds each part used. */
+/**
+ * A window of CPU accounting: call `end()` after the load to get the seconds each part used. The
+ * relay's figures cover its descendants too (a cluster's workers); `relayMainTid` equal to the pid
+ * counts every process's main thread.
+ */
 export function cpuWindow(relayPid?: number, relayMainTid?: number): () => { machine: number; generator: number; relay?: number; relayMain?: number } {
+  const main = (pid: number, tid: number): number => (tid === pid ? relayMainThreadsCpuSeconds(pid) : procCpuSeconds(pid, tid));
   const m0 = machineBusySeconds();
   const g0 = selfCpuSeconds();
-  const r0 = relayPid === undefined ? 0 : procCpuSeconds(relayPid);
-  const t0 = relayPid === undefined || relayMainTid === undefined ? 0 : procCpuSeconds(relayPid, relayMainTid);
+  const r0 = relayPid === undefined ? 0 : relayCpuSeconds(relayPid);
+  const t0 = relayPid === undefined || relayMainTid === undefined ? 0 : main(relayPid, relayMainTid);
   return () => ({
     machine: machineBusySeconds() - m0,
     generator: selfCpuSeconds() - g0,
-    ...(relayPid === undefined ? {} : { relay: procCpuSeconds(relayPid) - r0 }),
-    ...(relayPid === undefined || relayMainTid === undefined ? {} : { relayMain: procCpuSeconds(relayPid, relayMainTid) - t0 }),
+    ...(relayPid === undefined ? {} : { relay: relayCpuSeconds(relayPid) - r0 }),
+    ...(relayPid === undefined || relayMainTid === undefined ? {} : { relayMain: main(relayPid, relayMainTid) - t0 }),
   });
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'smol-toml';
-import { procCpuSeconds } from './cpu.js';
+import { relayCpuSeconds, relayMainThreadsCpuSeconds } from './cpu.js';
 import { freePort } from '../../test/setup/firestore-emulator.js';
 
 /** The public URL the bench relay claims (NIP-42 `relay` tag). */
@@ -19,11 +19,11 @@ export type RelayProcess = {
   httpUrl: string;
   pid: number;
   dir: string;
-  /** Resident set size of the relay process, bytes (from /proc). */
+  /** Resident set size of the relay process, bytes (from /proc; the primary only, for a cluster). */
   rssBytes(): number;
-  /** CPU seconds (user + system) used by the relay process so far (from /proc). */
+  /** CPU seconds (user + system) used by the relay process so far, with its descendants (a cluster's workers; from /proc). */
   cpuSeconds(): number;
-  /** CPU seconds of the relay's main thread (its event loop): the part that cannot spread over cores. */
+  /** CPU seconds of the relay's main thread (its event loop; each process's, for a cluster): the part that cannot spread over cores. */
   mainThreadCpuSeconds(): number;
   /** Reads one counter or histogram `_count`/`_sum` sample from /metrics (summed over labels matching `labelPart`). */
   metric(name: string, labelPart?: string): Promise<number>;
@@ -38,7 +38,19 @@ export type RelayProcessOptions = {
   dbPath?: string;
   /** Modules (paths from the repository root) imported into the relay process before it starts. */
   preload?: string[];
+  /** Receives each line the relay writes to stdout (its JSON log); stdout is discarded without it. */
+  onLogLine?: (line: string) => void;
 };
+
+/**
+ * `[server] workers` of bench relays: BENCH_RELAY_WORKERS=2 runs each as a cluster (a primary and 2
+ * workers; the CPU figures then cover every process). Default 1. A config given by the caller wins.
+ */
+function benchWorkers(): number {
+  const n = Number(process.env.BENCH_RELAY_WORKERS ?? 1);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_RELAY_WORKERS must be a positive integer, not ${process.env.BENCH_RELAY_WORKERS}`);
+  return n;
+}
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -68,7 +80,7 @@ export async function startRelayProcess(opts: RelayProcessOptions = {}): Promise
   const port = await freePort();
   const metricsPort = await freePort();
   const sections: Record<string, Record<string, unknown>> = {
-    server: { host: '127.0.0.1', port, url: BENCH_RELAY_URL },
+    server: { host: '127.0.0.1', port, url: BENCH_RELAY_URL, workers: benchWorkers() },
     storage: { backend: 'sqlite', sqlite: { path: opts.dbPath ?? join(dir, 'relay.db') } },
     auth: { required: true },
     logging: { level: 'warn' },
@@ -89,8 +101,17 @@ export async function startRelayProcess(opts: RelayProcessOptions = {}): Promise
   const child = spawn(process.execPath, [...(process.env.BENCH_RELAY_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx', ...(opts.preload ?? []).flatMap((p) => ['--import', `./${p}`]), 'src/main.ts', 'start'], {
     cwd: ROOT,
     env: { ...process.env, ...opts.env, RELAY_CONFIG: file },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', opts.onLogLine ? 'pipe' : 'ignore', 'pipe'],
   });
+  if (opts.onLogLine) {
+    const onLine = opts.onLogLine;
+    let partial = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      const lines = (partial + d.toString()).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) onLine(line);
+    });
+  }
   let err = '';
   child.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-4000);
@@ -109,8 +130,8 @@ export async function startRelayProcess(opts: RelayProcessOptions = {}): Promise
     pid,
     dir,
     rssBytes: () => procStatusKb(pid, 'VmRSS') * 1024,
-    cpuSeconds: () => procCpuSeconds(pid),
-    mainThreadCpuSeconds: () => procCpuSeconds(pid, pid),
+    cpuSeconds: () => relayCpuSeconds(pid),
+    mainThreadCpuSeconds: () => relayMainThreadsCpuSeconds(pid),
     async metric(name, labelPart = '') {
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       let sum = 0;
