@@ -67,6 +67,7 @@ const SLOW = [
   'test/admin/console.browser.test.ts',
   'test/admin/ops.test.ts',
   'test/config/config.test.ts',
+  'test/deploy/cluster.test.ts',
   'test/deploy/image-smoke.test.ts',
   'test/deploy/sigterm.test.ts',
   'test/reliability/crash-safety.test.ts',

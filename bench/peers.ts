@@ -28,7 +28,9 @@ type Target = { name: string; url: string; pid: number; mainTid?: number; auth: 
 
 async function startMls(allowlist: string[]): Promise<Target> {
   const relay = await startRelayProcess({ config: { auth: { required: true, allowlist } } });
-  return { name: 'mls-relay', url: relay.url, pid: relay.pid, mainTid: relay.pid, auth: true, stop: () => relay.stop() };
+  return { name: 'mls-relay', url: relay.url, pid: relay.pid, mainTid: relay.pid, auth: true, stop: async () => {
+    await relay.stop();
+  } };
 }
 
 /** strfry on its own port and directory, so that other users of strfry.sh on this machine are not disturbed. */

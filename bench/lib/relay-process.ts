@@ -27,8 +27,11 @@ export type RelayProcess = {
   mainThreadCpuSeconds(): number;
   /** Reads one counter or histogram `_count`/`_sum` sample from /metrics (summed over labels matching `labelPart`). */
   metric(name: string, labelPart?: string): Promise<number>;
-  /** Sends `signal` (SIGTERM: graceful; SIGKILL: a crash), waits for the exit, removes the temporary config. */
-  stop(signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Sends `signal` (SIGTERM: graceful; SIGKILL: a crash), waits for the exit, removes the temporary config.
+   * Resolves with the exit code (null when a signal ended it).
+   */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 };
 
 /** Options: TOML sections merged over the bench defaults, and extra environment. */
@@ -151,6 +154,7 @@ export async function startRelayProcess(opts: RelayProcessOptions = {}): Promise
         clearTimeout(timer);
       }
       rmSync(dir, { recursive: true, force: true });
+      return child.exitCode;
     },
   };
 }
