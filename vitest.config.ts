@@ -40,6 +40,7 @@ const UNIT = [
   'test/mls/keypackage-validate.test.ts',
   'test/relay/dispatch-refusals.test.ts',
   'test/relay/logging.test.ts',
+  'test/runtime/cluster-primary.test.ts',
   'test/storage/feed-shards.test.ts',
   'test/storage/firestore-indexes.test.ts',
   'test/storage/sqlite-group-commit.test.ts',

@@ -95,6 +95,10 @@ describe('[server] workers = 2 (a cluster on one machine)', () => {
     expect(onWorker(1).length).toBeGreaterThan(0);
   });
 
+  it('serves the sum of both workers\' metrics on the primary\'s metrics listener', async () => {
+    expect(await relay.proc.metric('nostr_relay_connections_active')).toBe(conns.length);
+  });
+
   it('delivers an event published on one worker to a live subscriber on the other, both ways', async () => {
     for (const [from, to] of [
       [0, 1],
