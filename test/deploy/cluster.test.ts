@@ -44,7 +44,12 @@ class ClusterRelay {
     });
     const relay = new ClusterRelay(proc, lines);
     // /health answers once the first worker listens; connections made before the second one does all go to the first.
-    await eventually(() => relay.listeningPids().length === 2, { timeoutMs: 60_000, what: 'both workers listening' });
+    try {
+      await eventually(() => relay.listeningPids().length === 2, { timeoutMs: 60_000, what: 'both workers listening' });
+    } catch (err) {
+      await proc.stop('SIGKILL');
+      throw err;
+    }
     return relay;
   }
 
@@ -202,28 +207,33 @@ describe('[server] workers = 2: SIGTERM on the primary', () => {
   it('exits 0 with every acknowledged event in the database', async () => {
     const writers = Array.from({ length: 6 }, () => identity());
     const relay = await ClusterRelay.start(dir, writers, identity());
-    const clients = await Promise.all(writers.map((w) => clientAs(relay.proc.url, w)));
     const acknowledged: string[] = [];
-    let stop = false;
-    const load = clients.map(async (client, i) => {
-      const who = writers[i]!;
-      while (!stop) {
-        const ev = signed(who, { content: `load ${acknowledged.length}` });
-        let ok: [boolean, string];
-        try {
-          ok = await publish(client, ev);
-        } catch {
-          return; // the socket closed during shutdown: that event was never acknowledged
+    let exitCode: number | null;
+    try {
+      const clients = await Promise.all(writers.map((w) => clientAs(relay.proc.url, w)));
+      let stop = false;
+      const load = clients.map(async (client, i) => {
+        const who = writers[i]!;
+        while (!stop) {
+          const ev = signed(who, { content: `load ${acknowledged.length}` });
+          let ok: [boolean, string];
+          try {
+            ok = await publish(client, ev);
+          } catch {
+            return; // the socket closed during shutdown: that event was never acknowledged
+          }
+          if (ok[0]) acknowledged.push(ev.id);
         }
-        if (ok[0]) acknowledged.push(ev.id);
-      }
-    });
-    await eventually(() => acknowledged.length >= 200, { timeoutMs: 20_000, what: '200 acknowledged events' });
-    const workersUsed = new Set(await Promise.all(writers.map((w) => relay.workerOf(w))));
-    expect(workersUsed.size).toBe(2);
-    const exitCode = await relay.proc.stop('SIGTERM');
-    stop = true;
-    await Promise.all(load);
+      });
+      await eventually(() => acknowledged.length >= 200, { timeoutMs: 20_000, what: '200 acknowledged events' });
+      const workersUsed = new Set(await Promise.all(writers.map((w) => relay.workerOf(w))));
+      expect(workersUsed.size).toBe(2);
+      exitCode = await relay.proc.stop('SIGTERM');
+      stop = true;
+      await Promise.all(load);
+    } finally {
+      await relay.proc.stop('SIGKILL'); // a failed assertion must not leave the cluster running
+    }
     expect(exitCode).toBe(0);
     const db = new Database(join(dir, 'relay.db'), { readonly: true });
     try {
