@@ -31,7 +31,7 @@ import { LiveConfig } from './config/live.js';
 import { configWarnings, reloadConfig } from './config/load.js';
 import { watchRelayConfig } from './config/reload.js';
 import type { Storage } from './storage/types.js';
-import type { ClusterWorkerRole } from './runtime/cluster/worker.js';
+import { workerVerifyThreads, type ClusterWorkerRole } from './runtime/cluster/worker.js';
 
 /** A running relay. */
 export type RelayServer = {
@@ -79,7 +79,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
   const storage = await openStorage(config, logger, opts.clusterWorker?.primary);
   const verifier = await openVerifier({
     inProcess: config.verify.in_process,
-    threads: config.verify.threads,
+    threads: config.verify.threads || (opts.clusterWorker ? workerVerifyThreads(config.server.workers) : 0),
     backend: config.verify.backend,
     maxQueue: config.verify.max_queue,
     onSkip: (name, err) => logger.info({ backend: name, err: String(err) }, 'verify backend unavailable, skipped'),

@@ -172,7 +172,7 @@ export const coreSchema = {
     backend: choice([AUTO_BACKEND, ...BACKEND_NAMES], AUTO_BACKEND, 'Signature verification backend: "auto" takes the fastest that loads here (see bench/verify.ts); a named one that cannot load falls back to pure JS.', {
       env: 'RELAY_VERIFY_BACKEND',
     }),
-    threads: int(0, 'Verification worker threads (0: one per core).', { max: 256, env: 'RELAY_VERIFY_THREADS' }),
+    threads: int(0, 'Verification worker threads (0: one per core; with `server.workers` = N, per worker the cores divided by N, at least 1).', { max: 256, env: 'RELAY_VERIFY_THREADS' }),
     max_queue: int(4096, 'Signature checks waiting at once; past it events are answered `rate-limited:`.', { min: 1 }),
     in_process: bool(false, 'Verify on the event loop instead of worker threads (tests and tools: no worker start-up; `threads` then does not apply). A busy relay keeps the pool.'),
   },

@@ -1,4 +1,5 @@
 import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import { clusterWorkerIndex } from '../../config/cluster-role.js';
 import type { PrimaryPort } from '../../storage/sqlite/cluster-protocol.js';
 
@@ -22,4 +23,12 @@ export function clusterWorkerRole(): ClusterWorkerRole | undefined {
     once: (event, listener) => process.once(event, listener),
   };
   return { index, primary };
+}
+
+/**
+ * Verify threads of one worker when `verify.threads` is 0: the machine's cores shared among the
+ * workers (at least one each), so N workers do not start N × cores threads on one machine.
+ */
+export function workerVerifyThreads(workers: number): number {
+  return Math.max(1, Math.floor(availableParallelism() / workers));
 }
