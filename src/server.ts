@@ -178,7 +178,7 @@ export async function startRelay(config: RelayConfig, opts: StartOptions = {}): 
     ws.handleUpgrade(req, socket, head);
   });
   // Events committed by other instances enter the same live path as this one's commits.
-  const stopRemote = storage.watchRemote?.((ev) => core.deliverRemote(ev));
+  const stopRemote = storage.watchRemote?.((ev) => core.deliverRemote(ev), { isWanted: () => core.parts.live.size > 0 });
   // Edits of the config file's reloadable keys apply within a second, without restart.
   liveConfig.onChange((next, prev) => {
     if (next.auth.allowlist !== prev.auth.allowlist || next.auth.admin_pubkeys !== prev.auth.admin_pubkeys) {

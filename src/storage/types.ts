@@ -130,7 +130,12 @@ export type Storage = {
   backend: 'sqlite' | 'firestore';
   events: EventStore;
   kv: KeyValueStore;
-  /** Subscribes to events stored by other instances (Firestore); undefined for single-process backends. */
-  watchRemote?: (onEvent: (ev: NostrEvent) => void) => () => void;
+  /**
+   * Subscribes to events stored by other instances (Firestore) or by the other workers of a cluster
+   * (SQLite with `[server] workers`); undefined for a single process. `isWanted` false says no one here
+   * could receive an event now (no live subscription): a backend may then skip decoding it, since a
+   * subscription opened later reads committed events from the store.
+   */
+  watchRemote?: (onEvent: (ev: NostrEvent) => void, opts?: { isWanted?: () => boolean }) => () => void;
   close(): Promise<void>;
 };

@@ -125,7 +125,7 @@ async function openClusterWorkerStorage(opts: SqliteStorageOptions, primary: Non
     throw err;
   }
   const storage = assemble(db, new ThreadedEngine(readers, new PrimaryWriter(primary), lane), lane);
-  return { ...storage, watchRemote: (onEvent) => watchClusterFeed(primary, onEvent) };
+  return { ...storage, watchRemote: (onEvent, watch) => watchClusterFeed(primary, onEvent, watch?.isWanted) };
 }
 
 /** The Storage over an open database and its event engine; close() stops the engine, then the checkpointer and the connection. */
