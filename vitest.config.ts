@@ -72,6 +72,7 @@ const SLOW = [
   'test/deploy/image-smoke.test.ts',
   'test/deploy/sigterm.test.ts',
   'test/reliability/crash-safety.test.ts',
+  'test/storage/sqlite-cluster.test.ts',
   'test/storage/sqlite.test.ts',
 ];
 

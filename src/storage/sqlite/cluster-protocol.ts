@@ -37,11 +37,22 @@ function onChannel(m: unknown, ch: string): m is Record<string, unknown> {
 
 const REQUEST_TYPES = new Set(['save', 'remove', 'purge', 'cap-pages']);
 
-/** A worker's write request (the primary checks its envelope; the writer thread fails a malformed body alone). */
+/**
+ * A worker's write request: the primary checks its envelope and a batch's shape; the writer thread
+ * answers `failed` for a body it cannot read (bad JSON, a bad deletion).
+ */
 export function isWriteCall(m: unknown): m is WriteCall {
   if (!onChannel(m, WRITE_CHANNEL)) return false;
-  const req = m.req as { id?: unknown; type?: unknown } | undefined;
-  return typeof req === 'object' && req !== null && Number.isSafeInteger(req.id) && REQUEST_TYPES.has(req.type as string);
+  const req = m.req as { id?: unknown; type?: unknown; batch?: unknown; deletions?: unknown; rules?: unknown } | undefined;
+  if (typeof req !== 'object' || req === null || !Number.isSafeInteger(req.id) || !REQUEST_TYPES.has(req.type as string)) return false;
+  return req.type !== 'save' || (req.batch instanceof Uint8Array && Array.isArray(req.deletions) && Array.isArray(req.rules));
+}
+
+/** Answers a request the primary will not relay (see isWriteCall), when it carries an id to answer. */
+export function refusedCall(m: unknown): WriteAnswer | undefined {
+  if (!onChannel(m, WRITE_CHANNEL)) return undefined;
+  const id = (m.req as { id?: unknown } | undefined)?.id;
+  return typeof id === 'number' && Number.isSafeInteger(id) ? { ch: WRITE_CHANNEL, reply: { type: 'failed', id } } : undefined;
 }
 
 export function isWriteAnswer(m: unknown): m is WriteAnswer {

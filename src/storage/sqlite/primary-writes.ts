@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { WalCheckpointer } from './checkpointer.js';
-import { FEED_CHANNEL, isWriteCall, trySend, WRITE_CHANNEL, type FeedBatch, type IpcPort, type WriteAnswer, type WriteCall } from './cluster-protocol.js';
+import { FEED_CHANNEL, isWriteCall, refusedCall, trySend, WRITE_CHANNEL, type FeedBatch, type IpcPort, type WriteAnswer, type WriteCall } from './cluster-protocol.js';
 import { openDatabase } from './open-database.js';
 import type { WriteReply } from './write-protocol.js';
 import { WriterThread } from './writer-thread.js';
@@ -49,7 +49,10 @@ export class PrimaryWrites {
   /** Serves a worker's write requests until it is detached (its exit); it also receives the others' commits. */
   attach(port: IpcPort): () => void {
     const listener = (m: unknown): void => {
-      if (isWriteCall(m)) void this.serve(port, m);
+      if (isWriteCall(m)) return void this.serve(port, m);
+      // A malformed request is answered, so the worker's caller hears `error` instead of waiting forever.
+      const refusal = refusedCall(m);
+      if (refusal) trySend(port, refusal);
     };
     port.on('message', listener);
     this.ports.add(port);

@@ -51,7 +51,14 @@ export class WriterThread extends WriteClient {
       this.pending.set(id, { resolve, reject });
       // While a request is in flight the thread keeps the process alive, so an answer is never dropped at exit.
       if (this.pending.size === 1) worker.ref();
-      worker.postMessage({ ...req, id } as WriteRequest, transfer);
+      try {
+        worker.postMessage({ ...req, id } as WriteRequest, transfer);
+      } catch (err) {
+        // Not cloneable (a malformed request relayed from a cluster worker): nothing was sent.
+        this.pending.delete(id);
+        if (this.pending.size === 0) worker.unref();
+        reject(err);
+      }
     });
   }
 
