@@ -68,7 +68,10 @@ export async function runClusterPrimary(config: RelayConfig, logger: Logger): Pr
     running.delete(entry.slot.index);
     const pid = entry.worker.process.pid;
     if (stopping) {
-      if (running.size === 0) void finish(0);
+      // A worker that did not stop cleanly (its drain failed, or it was killed past the grace) makes the exit code 1.
+      if (code !== 0) logger.warn({ worker: entry.slot.index, pid, code, signal }, 'cluster worker did not stop cleanly');
+      if (running.size === 0) void finish(code === 0 ? 0 : 1);
+      else if (code !== 0) exitCode = 1;
       return;
     }
     if (!entry.listening) {
@@ -92,6 +95,7 @@ export async function runClusterPrimary(config: RelayConfig, logger: Logger): Pr
     await Promise.allSettled([metricsServer.close(), writes?.close()]).then((results) => {
       for (const r of results) if (r.status === 'rejected') logger.error({ err: String(r.reason) }, 'cluster primary: closing failed');
     });
+    logger.info({ code: exitCode }, 'cluster stopped');
     settle(exitCode);
   };
 
@@ -99,7 +103,7 @@ export async function runClusterPrimary(config: RelayConfig, logger: Logger): Pr
     if (stopping) return;
     stopping = why;
     exitCode = code;
-    logger.info({ signal: why, workers: running.size }, 'cluster shutting down');
+    logger.info({ why, workers: running.size }, 'cluster shutting down');
     // Not worker.kill(): it disconnects first, and a draining worker still needs the channel for its writes.
     for (const { worker } of running.values()) worker.process.kill('SIGTERM');
     killTimer = setTimeout(() => {
