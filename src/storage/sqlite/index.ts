@@ -5,9 +5,10 @@ import type { Storage } from '../types.js';
 import { WalCheckpointer } from './checkpointer.js';
 import { SqliteEventStore, type EventEngine } from './event-store.js';
 import { GroupCommit } from './group-commit.js';
-import { InProcessEngine } from './in-process-engine.js';
+import { SplitEngine, type EventReads, type EventWrites } from './engine.js';
+import { InProcessReads, InProcessWrites } from './in-process.js';
 import { ReaderPool } from './reader-pool.js';
-import { ThreadedEngine } from './threaded-engine.js';
+import { ThreadWrites } from './thread-writes.js';
 import { WriteLane } from './write-lane.js';
 import { WriterThread } from './writer-thread.js';
 import { SqliteKeyValueStore } from './kv-store.js';
@@ -36,11 +37,17 @@ export type SqliteStorageOptions = {
    */
   checkpointWorker?: boolean;
   /**
-   * Event writes on a writer thread and REQ/COUNT on reader threads (database files). Default true;
-   * false runs them on the relay's connection (test relays: four threads cost seconds to start under
-   * tsx; the threaded path has its own tests).
+   * REQ/COUNT on reader threads (database files). Default true; false runs every event read and
+   * write on the relay's connection (test relays: threads cost seconds to start under tsx; the
+   * threaded paths have their own tests).
    */
   threads?: boolean;
+  /**
+   * Event writes on a writer thread of their own (database files, with `threads`). Default false:
+   * they commit on the relay's connection, which on two cores is cheaper than handing every batch
+   * and its outcomes across threads (README Performance); a spare core makes the thread pay.
+   */
+  writerThread?: boolean;
 };
 
 /** Reader threads by default: this many expensive REQs can run at once without delaying each other's pages. */
@@ -53,9 +60,11 @@ function isFileBacked(path: string): boolean {
 /**
  * Opens the embedded SQLite backend (better-sqlite3): events and kv documents in one database file.
  *
- * Threads (strfry's layout): for a database file, event writes run on one writer thread
- * (writer-thread.ts) and REQ/COUNT reads on a pool of reader threads with read-only connections
- * (reader-pool.ts), so the relay's event loop runs no event SQL beyond the `has` duplicate check.
+ * Threads (strfry's layout): for a database file, REQ/COUNT reads run on a pool of reader threads
+ * with read-only connections (reader-pool.ts), so no query, however expensive, runs on the relay's
+ * event loop. Event writes commit on the relay's connection by default, or on one writer thread
+ * (writer-thread.ts, `writerThread`), which pays only with a spare core: on two cores the handoff
+ * of batches and outcomes costs more CPU than the commit it moves (README Performance).
  * The kv store stays on the relay's own connection: its `update(fn)` runs a caller's closure inside
  * the transaction, and a closure cannot cross to another thread (declaring every gateway and admin
  * update as data would be a larger interface change). Kv writes are group-committed per event-loop
@@ -87,12 +96,12 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sto
     if (isFileBacked(opts.path) && opts.checkpointWorker !== false) {
       checkpointer = await WalCheckpointer.start(db, opts.path, { onFailure: opts.onCheckpointFailure });
     }
-    if (isFileBacked(opts.path) && opts.threads !== false) {
-      const [readers, writer] = await Promise.all([ReaderPool.start(opts.path, opts.readers ?? DEFAULT_READERS), WriterThread.start({ path: opts.path, synchronous })]);
-      engine = new ThreadedEngine(readers, writer, lane);
-    } else {
-      engine = new InProcessEngine(db);
-    }
+    const threads = isFileBacked(opts.path) && opts.threads !== false;
+    const [reads, writes] = await Promise.all([
+      threads ? ReaderPool.start(opts.path, opts.readers ?? DEFAULT_READERS) : new InProcessReads(db),
+      threads && opts.writerThread === true ? WriterThread.start({ path: opts.path, synchronous }).then((w) => new ThreadWrites(w, lane)) : new InProcessWrites(db),
+    ] satisfies [Promise<EventReads> | EventReads, Promise<EventWrites> | EventWrites]);
+    engine = new SplitEngine(reads, writes);
   } catch (err) {
     await checkpointer?.stop();
     db.close();
