@@ -1,15 +1,35 @@
 // Benchmark: expensive queries (issue 14, item 7) — on a store of N events (default 300,000), two members send
 // REQs of 20 filters × 200 real group ids (an unused kind, or no kind) back to back while a third member's
-// REQ→EOSE latency is sampled every 50 ms. Prints the bystander's p50/p99/max with and without the hostile load
-// and how the hostile REQs ended (EOSE, or CLOSED "error: query too expensive" past limits.query_max_rows_examined / query_statement_max_ms).
+// REQ→EOSE latency is sampled every 50 ms. Prints the bystander's p50/p99/max with and without the hostile load,
+// how the hostile REQs ended (EOSE, or CLOSED "error: query too expensive" past limits.query_max_rows_examined /
+// query_statement_max_ms), and the ingest rate of 4 publishers without and with the hostile load (issue 15's
+// target: it drops by less than 20%). The relay runs on a copy of the cached store, so the cache stays as built.
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import WebSocket from 'ws';
+import { ingestEvents, ingestLoad } from './ingest.js';
 import { BenchClient } from './lib/client.js';
 import { groupId } from './lib/events.js';
 import { queryReaders, queryStore, QUERY_GROUPS } from './query-store.js';
 import { startRelayProcess } from './lib/relay-process.js';
+import { benchIdentity } from './lib/sign.js';
 import { int, ms, quantile, type Row } from './lib/stats.js';
 
 const PROBE_MS = 50;
+/** Publishers of the ingest measured beside the hostile load, and events each phase publishes. */
+const PUBLISHERS = 4;
+const INGEST_EVENTS = 6000;
+const INGEST_WINDOW = 100;
+
+/** Events per second of one ingest phase over fresh connections. */
+async function ingestRate(url: string, who: ReturnType<typeof benchIdentity>[], events: Parameters<typeof ingestLoad>[1]): Promise<number> {
+  const clients = await Promise.all(who.map((w) => BenchClient.openAs(url, w)));
+  const load = await ingestLoad(clients, events, INGEST_WINDOW);
+  for (const c of clients) c.close();
+  if (load.refused > 0) process.stderr.write(`hostile-queries: ingest refused ${load.refused}, first: ${load.firstRefusal}\n`);
+  return load.accepted / load.seconds;
+}
 
 async function probe(client: BenchClient, author: string, seconds: number): Promise<number[]> {
   const latencies: number[] = [];
@@ -52,14 +72,21 @@ function hostileLoop(ws: WebSocket, filters: object[], stop: () => boolean, tall
 
 /** `npm run bench -- hostile-queries [events in the store]` (default 300,000; built once and cached). */
 export async function runHostileQueries(n: number, seconds = 10): Promise<Row[]> {
-  const path = await queryStore(n);
+  const cached = await queryStore(n);
+  const dir = mkdtempSync(join(tmpdir(), 'mls-relay-hostile-'));
+  const path = join(dir, 'relay.db');
+  copyFileSync(cached, path);
   const readers = queryReaders();
-  const relay = await startRelayProcess({ dbPath: path, config: { auth: { required: true, allowlist: readers.map((r) => r.pubkey) } } });
+  const publishers = Array.from({ length: PUBLISHERS }, (_, i) => benchIdentity(`hostile-ingest-${i}`));
+  const [quietEvents, loadedEvents] = [ingestEvents(INGEST_EVENTS, publishers), ingestEvents(INGEST_EVENTS, publishers)];
+  const allowlist = [...readers, ...publishers].map((r) => r.pubkey);
+  const relay = await startRelayProcess({ dbPath: path, config: { auth: { required: true, allowlist } } });
   const rows: Row[] = [];
   try {
     const bystander = await BenchClient.openAs(relay.url, readers[0]!);
     const quiet = await probe(bystander, readers[1]!.pubkey, 3);
     rows.push({ bench: 'hostile-queries', what: `bystander REQ→EOSE without hostile load, p50 / p99 (${int(n)} events)`, result: `${ms(quantile(quiet, 0.5))} / ${ms(quantile(quiet, 0.99))} ms` });
+    const quietRate = await ingestRate(relay.url, publishers, quietEvents);
     const real = Array.from({ length: 200 }, (_, i) => groupId(i % QUERY_GROUPS));
     const shapes = [
       Array.from({ length: 20 }, (_, f) => ({ '#h': real, kinds: [40000 + f] })),
@@ -70,15 +97,23 @@ export async function runHostileQueries(n: number, seconds = 10): Promise<Row[]>
     const tally: Record<string, number> = {};
     const loops = hostile.map((c, i) => hostileLoop(c.ws, shapes[i]!, () => stopped, tally));
     const loaded = await probe(bystander, readers[1]!.pubkey, seconds);
+    const loadedRate = await ingestRate(relay.url, publishers, loadedEvents);
     stopped = true;
     await Promise.race([Promise.all(loops), new Promise((r) => setTimeout(r, 30_000))]);
     rows.push(
       { bench: 'hostile-queries', what: `bystander REQ→EOSE while 2 members send 20×200-value REQs, p50 / p99 / max (${loaded.length} probes)`, result: `${ms(quantile(loaded, 0.5))} / ${ms(quantile(loaded, 0.99))} / ${ms(Math.max(...loaded))} ms`, target: 'p99 < 100 ms' },
-      { bench: 'hostile-queries', what: `hostile REQs in ${seconds} s, by outcome`, result: Object.entries(tally).map(([k, v]) => `${k} ${int(v)}`).join(', ') },
+      { bench: 'hostile-queries', what: `hostile REQs during the probes and the ingest, by outcome`, result: Object.entries(tally).map(([k, v]) => `${k} ${int(v)}`).join(', ') },
+      {
+        bench: 'hostile-queries',
+        what: `ingest, ${PUBLISHERS} publishers × ${INGEST_WINDOW} in flight, ${int(INGEST_EVENTS)} mixed events: without / with the hostile load`,
+        result: `${int(quietRate)} / ${int(loadedRate)} events/s (${(100 * (1 - loadedRate / quietRate)).toFixed(0)}% lower)`,
+        target: 'drop < 20%',
+      },
     );
     for (const c of [bystander, ...hostile]) c.close();
     return rows;
   } finally {
     await relay.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -11,6 +11,7 @@ import { runFirestoreScale } from './firestore-scale.js';
 import { runPreauthFlood } from './preauth-flood.js';
 import { runHostileQueries } from './hostile-queries.js';
 import { runPeers } from './peers.js';
+import { runWalFrames } from './wal-frames.js';
 import { signerName } from './lib/sign.js';
 import { machineLoad, printTable, type Row } from './lib/stats.js';
 
@@ -27,6 +28,7 @@ const BENCHES: Record<string, Bench> = {
   'preauth-flood': { run: runPreauthFlood, defaultSize: 10, what: 'hostile pre-auth frames (seconds)' },
   'hostile-queries': { run: (n) => runHostileQueries(n), defaultSize: 300_000, what: 'expensive REQs beside a bystander (events in the store)' },
   peers: { run: runPeers, defaultSize: 20_000, what: 'mls-relay and strfry, same ingest and fanout loads (events)' },
+  'wal-frames': { run: runWalFrames, defaultSize: 5_000, what: 'SQLite page writes per stored event, by batch size and index (events)' },
 };
 
 async function main(): Promise<void> {

@@ -49,7 +49,8 @@ export const coreSchema = {
         env: 'RELAY_SQLITE_PATH',
       }),
       checkpoint_worker: bool(true, 'Run WAL checkpoints in a worker thread, off the event loop (false: the connection checkpoints itself, as SQLite does by default; for test relays).'),
-      threads: bool(true, 'Event writes on one writer thread and REQ/COUNT on reader threads, off the event loop (false: all on the relay\'s connection; for test relays and tools).'),
+      threads: bool(true, 'REQ/COUNT on reader threads, off the event loop, so no query stalls the relay (false: every event read and write on the relay\'s connection; for test relays and tools).'),
+      writer_thread: bool(false, 'Event writes on a writer thread of their own (with threads): pays only with a spare core; on 2 cores the handoff costs more CPU than the commit it moves.'),
     },
     firestore: {
       project_id: str('', 'Google Cloud project (defaults to GOOGLE_CLOUD_PROJECT).', {

@@ -29,6 +29,7 @@ export async function openStorage(config: RelayConfig, logger?: Logger, primary?
     path: config.storage.sqlite.path,
     checkpointWorker: config.storage.sqlite.checkpoint_worker,
     threads: config.storage.sqlite.threads,
+    writerThread: config.storage.sqlite.writer_thread,
     ...(primary ? { primary } : {}),
     onCheckpointFailure: (why) => logger?.warn({ err: why }, 'sqlite WAL checkpoint worker failed; checkpointing on the main thread'),
   });

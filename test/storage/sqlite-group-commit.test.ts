@@ -20,7 +20,11 @@ function note(i: number, bytes = 100): VerifiedEvent {
   } as VerifiedEvent;
 }
 
-describe('sqlite commits (event batches: one transaction each on the writer thread; kv writes: one group per event-loop turn)', () => {
+// Event batches commit on the relay's connection (default) or on the writer thread; the rules hold for both.
+describe.each([
+  ['on the relay connection', false],
+  ['on the writer thread', true],
+])('sqlite commits (event batches %s: one transaction each; kv writes: one group per event-loop turn)', (_where, writerThread) => {
   let storage: Storage | undefined;
   let dir: string | undefined;
   afterEach(async () => {
@@ -31,7 +35,7 @@ describe('sqlite commits (event batches: one transaction each on the writer thre
   async function open(): Promise<{ storage: Storage; path: string }> {
     dir = mkdtempSync(join(tmpdir(), 'mls-relay-group-'));
     const path = join(dir, 'relay.db');
-    storage = await openSqliteStorage({ path });
+    storage = await openSqliteStorage({ path, writerThread });
     return { storage, path };
   }
 

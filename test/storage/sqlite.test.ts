@@ -21,6 +21,8 @@ let files = 0;
  * copied, not what a query sees, and sqlite-checkpoint.test.ts tests it.
  */
 const openFile = () => openSqliteStorage({ path: join(dir, `db-${++files}`, 'relay.db'), checkpointWorker: false });
+// The same contract with event writes on the writer thread (storage.sqlite.writer_thread).
+const openFileWriterThread = () => openSqliteStorage({ path: join(dir, `db-${++files}`, 'relay.db'), checkpointWorker: false, writerThread: true });
 const openMemory = () => openSqliteStorage({ path: ':memory:' });
 // The kv store runs on the relay's connection either way: no store threads for its contract.
 const openFileKv = () => openSqliteStorage({ path: join(dir, `db-${++files}`, 'relay.db'), checkpointWorker: false, threads: false });
@@ -28,6 +30,7 @@ const openFileKv = () => openSqliteStorage({ path: join(dir, `db-${++files}`, 'r
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 eventStoreContract('sqlite file', openFile);
+eventStoreContract('sqlite file, writer thread', openFileWriterThread);
 eventStoreContract('sqlite :memory:', openMemory);
 kvContract('sqlite file', openFileKv);
 kvContract('sqlite :memory:', openMemory);

@@ -3,9 +3,10 @@ import type { Storage } from '../types.js';
 import { WalCheckpointer } from './checkpointer.js';
 import { SqliteEventStore, type EventEngine } from './event-store.js';
 import { GroupCommit } from './group-commit.js';
-import { InProcessEngine } from './in-process-engine.js';
+import { SplitEngine, type EventReads, type EventWrites } from './engine.js';
+import { InProcessReads, InProcessWrites } from './in-process.js';
 import { ReaderPool } from './reader-pool.js';
-import { ThreadedEngine } from './threaded-engine.js';
+import { ThreadWrites } from './thread-writes.js';
 import { WriteLane } from './write-lane.js';
 import { WriterThread } from './writer-thread.js';
 import { SqliteKeyValueStore } from './kv-store.js';
@@ -37,16 +38,22 @@ export type SqliteStorageOptions = {
    */
   checkpointWorker?: boolean;
   /**
-   * Event writes on a writer thread and REQ/COUNT on reader threads (database files). Default true;
-   * false runs them on the relay's connection (test relays: four threads cost seconds to start under
-   * tsx; the threaded path has its own tests).
+   * REQ/COUNT on reader threads (database files). Default true; false runs every event read and
+   * write on the relay's connection (test relays: threads cost seconds to start under tsx; the
+   * threaded paths have their own tests).
    */
   threads?: boolean;
   /**
+   * Event writes on a writer thread of their own (database files, with `threads`). Default false:
+   * they commit on the relay's connection, which on two cores is cheaper than handing every batch
+   * and its outcomes across threads (README Performance); a spare core makes the thread pay.
+   */
+  writerThread?: boolean;
+  /**
    * A cluster worker's channel to the primary (README "Operations"): event writes go to the primary,
-   * which owns the file's one writer and its checkpoints (primary-writes.ts); reads run on this
-   * worker's reader threads (whatever `threads` says); `watchRemote` delivers the other workers'
-   * commits. The kv store keeps this process's connection (see below). Database files only.
+   * which owns the file's one writer and its checkpoints (primary-writes.ts), whatever `writerThread`
+   * says; reads run as `threads` says; `watchRemote` delivers the other workers' commits. The kv store
+   * keeps this process's connection (see below). Database files only.
    */
   primary?: PrimaryPort;
 };
@@ -57,9 +64,11 @@ const DEFAULT_READERS = 2;
 /**
  * Opens the embedded SQLite backend (better-sqlite3): events and kv documents in one database file.
  *
- * Threads (strfry's layout): for a database file, event writes run on one writer thread
- * (writer-thread.ts) and REQ/COUNT reads on a pool of reader threads with read-only connections
- * (reader-pool.ts), so the relay's event loop runs no event SQL beyond the `has` duplicate check.
+ * Threads (strfry's layout): for a database file, REQ/COUNT reads run on a pool of reader threads
+ * with read-only connections (reader-pool.ts), so no query, however expensive, runs on the relay's
+ * event loop. Event writes commit on the relay's connection by default, or on one writer thread
+ * (writer-thread.ts, `writerThread`), which pays only with a spare core: on two cores the handoff
+ * of batches and outcomes costs more CPU than the commit it moves (README Performance).
  * The kv store stays on the relay's own connection: its `update(fn)` runs a caller's closure inside
  * the transaction, and a closure cannot cross to another thread (declaring every gateway and admin
  * update as data would be a larger interface change). Kv writes are group-committed per event-loop
@@ -90,12 +99,12 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sto
     if (isFileBacked(opts.path) && opts.checkpointWorker !== false) {
       checkpointer = await WalCheckpointer.start(db, opts.path, { onFailure: opts.onCheckpointFailure });
     }
-    if (isFileBacked(opts.path) && opts.threads !== false) {
-      const [readers, writer] = await Promise.all([ReaderPool.start(opts.path, opts.readers ?? DEFAULT_READERS), WriterThread.start({ path: opts.path, synchronous })]);
-      engine = new ThreadedEngine(readers, writer, lane);
-    } else {
-      engine = new InProcessEngine(db);
-    }
+    const threads = isFileBacked(opts.path) && opts.threads !== false;
+    const [reads, writes] = await Promise.all([
+      threads ? ReaderPool.start(opts.path, opts.readers ?? DEFAULT_READERS) : new InProcessReads(db),
+      threads && opts.writerThread === true ? WriterThread.start({ path: opts.path, synchronous }).then((w) => new ThreadWrites(w, lane)) : new InProcessWrites(db),
+    ] satisfies [Promise<EventReads> | EventReads, Promise<EventWrites> | EventWrites]);
+    engine = new SplitEngine(reads, writes);
   } catch (err) {
     await checkpointer?.stop();
     db.close();
@@ -105,7 +114,7 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sto
 }
 
 /**
- * A cluster worker's storage: reads on its reader threads, event writes to the primary. Its own
+ * A cluster worker's storage: reads on its reader threads (or its connection), event writes to the primary. Its own
  * connection serves the duplicate check and the kv store, whose writes take SQLite's write lock from
  * this process: busy_timeout (schema.ts) makes them wait for the primary's transaction in progress
  * (a batch commits in milliseconds) instead of failing with SQLITE_BUSY; the wait holds this worker's
@@ -117,14 +126,14 @@ async function openClusterWorkerStorage(opts: SqliteStorageOptions, primary: Non
   // The primary's checkpointer copies the WAL; a kv commit here never runs a checkpoint on this event loop.
   db.pragma('wal_autocheckpoint = 0');
   const lane = new WriteLane();
-  let readers: ReaderPool;
+  let reads: EventReads;
   try {
-    readers = await ReaderPool.start(opts.path, opts.readers ?? DEFAULT_READERS);
+    reads = opts.threads !== false ? await ReaderPool.start(opts.path, opts.readers ?? DEFAULT_READERS) : new InProcessReads(db);
   } catch (err) {
     db.close();
     throw err;
   }
-  const storage = assemble(db, new ThreadedEngine(readers, new PrimaryWriter(primary), lane), lane);
+  const storage = assemble(db, new SplitEngine(reads, new ThreadWrites(new PrimaryWriter(primary), lane)), lane);
   return { ...storage, watchRemote: (onEvent, watch) => watchClusterFeed(primary, onEvent, watch?.isWanted) };
 }
 

@@ -1,27 +1,22 @@
 import type { Database } from 'better-sqlite3';
 import type { Filter } from '../../nostr/filter.js';
 import type { SaveResult } from '../types.js';
+import type { EventReads, EventWrites } from './engine.js';
 import { guarded, toStorageError } from './errors.js';
-import type { EngineReadOptions, EventEngine } from './event-store.js';
+import type { EngineReadOptions } from './event-store.js';
 import { EventRemover } from './event-remover.js';
 import { SqliteQueryRunner } from './query-runner.js';
 import { SqliteBatchSaver, type SaveItem } from './save-batch.js';
 
 /**
- * Event reads and writes on the relay's own connection, for in-memory databases (tests), which
- * other threads cannot open. Reads still go page by page and yield between pages; each save is one
- * IMMEDIATE transaction, as on the writer thread.
+ * Event reads on the relay's own connection: in-memory databases (tests), which other threads
+ * cannot open, and `threads = false`. Reads still go page by page and yield between pages.
  */
-export class InProcessEngine implements EventEngine {
+export class InProcessReads implements EventReads {
   private readonly runner: SqliteQueryRunner;
-  private readonly remover: EventRemover;
-  private readonly saveTx: (items: SaveItem[]) => SaveResult[];
 
   constructor(db: Database) {
     this.runner = new SqliteQueryRunner(db);
-    this.remover = new EventRemover(db);
-    const saver = new SqliteBatchSaver(db);
-    this.saveTx = db.transaction((items: SaveItem[]) => saver.saveWithin(items)).immediate;
   }
 
   query(filters: Filter[], opts: EngineReadOptions): Promise<string[]> {
@@ -30,6 +25,24 @@ export class InProcessEngine implements EventEngine {
 
   async count(filters: Filter[], opts: EngineReadOptions & { max?: number }): Promise<number> {
     return this.runner.count(filters, { now: opts.now, budget: opts.budget, max: opts.max });
+  }
+
+  async close(): Promise<void> {}
+}
+
+/**
+ * Event writes on the relay's own connection (the default; see openSqliteStorage): each save is one
+ * IMMEDIATE transaction of the batch the relay's Writer made, run synchronously, so nothing crosses
+ * a thread and the connection's page cache stays warm for the kv writes that share it.
+ */
+export class InProcessWrites implements EventWrites {
+  private readonly remover: EventRemover;
+  private readonly saveTx: (items: SaveItem[]) => SaveResult[];
+
+  constructor(db: Database) {
+    this.remover = new EventRemover(db);
+    const saver = new SqliteBatchSaver(db);
+    this.saveTx = db.transaction((items: SaveItem[]) => saver.saveWithin(items)).immediate;
   }
 
   async save(items: SaveItem[]): Promise<SaveResult[]> {
@@ -55,4 +68,3 @@ export class InProcessEngine implements EventEngine {
 
   async close(): Promise<void> {}
 }
-

@@ -1,0 +1,62 @@
+// Benchmark: page writes per event (issue 15, item 3) — how many WAL frames (4 KiB pages) one stored event of the
+// ingest mix costs, by batch size and by index. A commit writes every page it dirtied, so frames per event are the
+// SQLite part of ingest cost that does not depend on this machine's load: the same schema and batch give the same
+// count. Runs in-process on a scratch file (no relay), after `PRELOAD` events so B-trees have their working depth.
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { NostrEvent } from '../src/nostr/event.js';
+import { SqliteBatchSaver, type SaveItem } from '../src/storage/sqlite/save-batch.js';
+import { applySchema } from '../src/storage/sqlite/schema.js';
+import { ingestEvents } from './ingest.js';
+import { benchIdentity } from './lib/sign.js';
+import type { Row } from './lib/stats.js';
+
+const PRELOAD = 20_000;
+const FRAME_BYTES = 4096 + 24;
+const WAL_HEADER_BYTES = 32;
+/** The secondary indexes of schema.ts, each measured by leaving it out. */
+const INDEXES = ['events_pubkey_kind_created', 'events_pubkey_created', 'events_kind_created', 'events_created', 'tags_eid'];
+
+/** WAL frames per event for saving `events` in batches of `batch`, after `preload`, without the `drop`ped indexes. */
+function framesPerEvent(preload: NostrEvent[], events: NostrEvent[], batch: number, drop: string[] = []): number {
+  const dir = mkdtempSync(join(tmpdir(), 'mls-relay-frames-'));
+  const db = new Database(join(dir, 'relay.db'));
+  try {
+    applySchema(db, { synchronous: 'NORMAL' });
+    for (const index of drop) db.exec(`DROP INDEX ${index}`);
+    const saver = new SqliteBatchSaver(db);
+    const save = db.transaction((items: SaveItem[]) => saver.saveWithin(items)).immediate;
+    const run = (list: NostrEvent[]) => {
+      for (let i = 0; i < list.length; i += batch) save(list.slice(i, i + batch).map((event) => ({ event: event as SaveItem['event'] })));
+    };
+    run(preload);
+    // An empty WAL, and no checkpoint restarting it while we count.
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.pragma('wal_autocheckpoint = 0');
+    run(events);
+    return (statSync(join(dir, 'relay.db-wal')).size - WAL_HEADER_BYTES) / FRAME_BYTES / events.length;
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `npm run bench -- wal-frames [events]` (default 5,000 measured after 20,000 preloaded). */
+export async function runWalFrames(n: number): Promise<Row[]> {
+  const who = Array.from({ length: 8 }, (_, i) => benchIdentity(`ingest-${i}`));
+  const all = ingestEvents(PRELOAD + n, who);
+  const [preload, events] = [all.slice(0, PRELOAD), all.slice(PRELOAD)];
+  const contentPages = events.reduce((sum, ev) => sum + JSON.stringify(ev).length, 0) / 4096 / events.length;
+  const rows: Row[] = [{ bench: 'wal-frames', what: 'the event JSON alone, 4 KiB pages per event (the floor)', result: contentPages.toFixed(2) }];
+  for (const batch of [1, 9, 64, 256]) {
+    rows.push({ bench: 'wal-frames', what: `WAL frames per event, batches of ${batch}`, result: framesPerEvent(preload, events, batch).toFixed(2) });
+  }
+  const base = framesPerEvent(preload, events, 9);
+  for (const index of INDEXES) {
+    const without = framesPerEvent(preload, events, 9, [index]);
+    rows.push({ bench: 'wal-frames', what: `cost of ${index} (batches of 9): frames per event it adds`, result: (base - without).toFixed(2) });
+  }
+  return rows;
+}
