@@ -50,10 +50,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 type Cluster = { primary: PrimaryWrites; workers: Storage[]; ports: ReturnType<typeof channel>[]; close(): Promise<void> };
 
-/** A primary and `n` worker stores on a fresh file (no checkpoint worker: a second to start under tsx; tested on its own). */
-async function openCluster(n: number): Promise<Cluster> {
+/**
+ * A primary and `n` worker stores on a fresh file (no checkpoint worker: a second to start under tsx;
+ * tested on its own). `writerThread`: the primary commits on a writer thread instead of its connection.
+ */
+async function openCluster(n: number, writerThread = false): Promise<Cluster> {
   const path = join(dir, `db-${++files}`, 'relay.db');
-  const primary = await PrimaryWrites.open({ path, checkpointWorker: false });
+  const primary = await PrimaryWrites.open({ path, checkpointWorker: false, writerThread });
   const ports = Array.from({ length: n }, () => channel());
   const detach = ports.map((p) => primary.attach(p.primary));
   const workers = await Promise.all(ports.map((p) => openSqliteStorage({ path, primary: p.worker, readers: 1 })));
@@ -69,12 +72,15 @@ async function openCluster(n: number): Promise<Cluster> {
   };
 }
 
-eventStoreContract('sqlite cluster worker (writes in the primary)', async () => {
+eventStoreContract('sqlite cluster worker (writes committed by the primary)', async () => {
   const cluster = await openCluster(1);
   return { ...cluster.workers[0]!, close: () => cluster.close() };
 });
 
-describe('a cluster of SQLite workers', () => {
+describe.each([
+  ['on its connection', false],
+  ['on a writer thread', true],
+])('a cluster of SQLite workers, the primary committing %s', (_, writerThread) => {
   let cluster: Cluster | undefined;
   afterEach(async () => {
     await cluster?.close();
@@ -82,7 +88,7 @@ describe('a cluster of SQLite workers', () => {
   });
 
   it('hands what one worker committed to the other workers, not back to it, and only the stored items', async () => {
-    cluster = await openCluster(3);
+    cluster = await openCluster(3, writerThread);
     const [a, b, c] = cluster.workers as [Storage, Storage, Storage];
     const heard: NostrEvent[][] = [[], [], []];
     const stops = [a, b, c].map((w, i) => w.watchRemote!((ev) => heard[i]!.push(ev)));
@@ -103,7 +109,7 @@ describe('a cluster of SQLite workers', () => {
   });
 
   it('decodes nothing for a worker that says no one there could receive it', async () => {
-    cluster = await openCluster(2);
+    cluster = await openCluster(2, writerThread);
     const [a, b] = cluster.workers as [Storage, Storage];
     const heard: NostrEvent[] = [];
     let wanted = false;
@@ -122,7 +128,7 @@ describe('a cluster of SQLite workers', () => {
   });
 
   it('answers malformed requests with failed, ignores junk, and keeps serving', async () => {
-    cluster = await openCluster(1);
+    cluster = await openCluster(1, writerThread);
     const port = cluster.ports[0]!.worker;
     const replies: unknown[] = [];
     port.on('message', (m) => replies.push(m));
@@ -146,7 +152,7 @@ describe('a cluster of SQLite workers', () => {
   });
 
   it('fails the writes in flight, acknowledging none, when the primary goes away', async () => {
-    cluster = await openCluster(1);
+    cluster = await openCluster(1, writerThread);
     const { worker, primary } = cluster.ports[0]!;
     // The request reaches the primary's end and is never answered, as when the primary dies before the commit.
     let arrived = false;

@@ -34,7 +34,8 @@ export async function runClusterPrimary(config: RelayConfig, logger: Logger): Pr
     ? await PrimaryWrites.open({
         path: config.storage.sqlite.path,
         checkpointWorker: config.storage.sqlite.checkpoint_worker,
-        onCheckpointFailure: (why) => logger.warn({ err: why }, 'sqlite WAL checkpoint worker failed; checkpointing on the writer thread'),
+        writerThread: config.storage.sqlite.writer_thread,
+        onCheckpointFailure: (why) => logger.warn({ err: why }, 'sqlite WAL checkpoint worker failed; checkpointing on the writing connection'),
       })
     : undefined;
   // Advanced serialization: a write batch crosses as bytes (write-protocol.ts), not as JSON.

@@ -2,7 +2,9 @@ import type Database from 'better-sqlite3';
 import { WalCheckpointer } from './checkpointer.js';
 import { FEED_CHANNEL, isWriteCall, refusedCall, trySend, WRITE_CHANNEL, type FeedBatch, type IpcPort, type WriteAnswer, type WriteCall } from './cluster-protocol.js';
 import { openDatabase } from './open-database.js';
-import type { WriteReply } from './write-protocol.js';
+import type { UnnumberedWriteRequest } from './write-client.js';
+import { createWriteHandler } from './write-handler.js';
+import type { WriteReply, WriteRequest } from './write-protocol.js';
 import { WriterThread } from './writer-thread.js';
 
 /** Options of PrimaryWrites.open. */
@@ -13,32 +15,48 @@ export type PrimaryWritesOptions = {
   /** Run WAL checkpoints in a worker thread here (the workers' connections never checkpoint). Default true. */
   checkpointWorker?: boolean;
   onCheckpointFailure?: (why: string) => void;
+  /**
+   * Commit on a writer thread (`storage.sqlite.writer_thread`) rather than on this process's connection.
+   * Default false: the primary's event loop does little but relay, and the thread adds a handoff per batch.
+   */
+  writerThread?: boolean;
 };
 
+/** Carries one request to the connection that commits it; resolves with the reply after the commit. */
+type Commit = (req: UnnumberedWriteRequest, transfer: ArrayBuffer[]) => Promise<WriteReply>;
+
 /**
- * The one writer of a cluster's SQLite file, in the primary: the writer thread that a single relay
- * runs for itself (writer-thread.ts), serving every worker's event writes, and the WAL checkpointer.
- * A request is relayed to the thread as the worker encoded it and answered after the commit; the
- * stored items of a committed batch are then forwarded to every other worker (cluster-feed.ts), the
- * cluster's one live path across processes. Requests run in arrival order, one transaction each.
+ * The one writer of a cluster's SQLite file, in the primary, serving every worker's event writes,
+ * and the WAL checkpointer. A request is committed as the worker encoded it — on the primary's own
+ * connection, or relayed to a writer thread (writer-thread.ts) with `writerThread` — and answered
+ * after the commit; the stored items of a committed batch are then forwarded to every other worker
+ * (cluster-feed.ts), the cluster's one live path across processes. Requests run in arrival order,
+ * one transaction each.
  */
 export class PrimaryWrites {
   private readonly ports = new Set<IpcPort>();
 
   private constructor(
     private readonly db: Database.Database,
-    private readonly writer: WriterThread,
+    private readonly commit: Commit,
+    private readonly writer: WriterThread | undefined,
     private readonly checkpointer: WalCheckpointer | undefined,
   ) {}
 
-  /** Opens the file (schema applied once, here, before any worker starts) and starts the writer thread. */
+  /** Opens the file (schema applied once, here, before any worker starts) and what commits to it. */
   static async open(opts: PrimaryWritesOptions): Promise<PrimaryWrites> {
     const synchronous = opts.synchronous ?? 'NORMAL';
     const db = openDatabase(opts.path, synchronous);
     let checkpointer: WalCheckpointer | undefined;
     try {
       if (opts.checkpointWorker !== false) checkpointer = await WalCheckpointer.start(db, opts.path, { onFailure: opts.onCheckpointFailure });
-      return new PrimaryWrites(db, await WriterThread.start({ path: opts.path, synchronous }), checkpointer);
+      if (opts.writerThread) {
+        const writer = await WriterThread.start({ path: opts.path, synchronous });
+        return new PrimaryWrites(db, (req, transfer) => writer.request(req, transfer), writer, checkpointer);
+      }
+      const handle = createWriteHandler(db);
+      // The id is the worker's, put back by serve(); here the request is handled at once, in arrival order.
+      return new PrimaryWrites(db, async (req) => handle({ ...req, id: 0 } as WriteRequest), undefined, checkpointer);
     } catch (err) {
       await checkpointer?.stop();
       db.close();
@@ -62,9 +80,9 @@ export class PrimaryWrites {
     };
   }
 
-  /** Stops the writer thread after the requests already relayed (each commits), then the checkpointer. */
+  /** Stops the writer thread, if any, after the requests already relayed (each commits), then the checkpointer. */
   async close(): Promise<void> {
-    await this.writer.close();
+    await this.writer?.close();
     await this.checkpointer?.stop();
     this.db.pragma('optimize');
     this.db.close();
@@ -74,9 +92,9 @@ export class PrimaryWrites {
     const { id, ...body } = req;
     let reply: WriteReply;
     try {
-      // The thread gets its own exact copy (the IPC view may share a larger buffer); the view is forwarded once committed.
-      const own = body.type === 'save' ? { ...body, batch: body.batch.slice() } : body;
-      reply = await this.writer.request(own, own.type === 'save' ? [own.batch.buffer as ArrayBuffer] : []);
+      // A writer thread gets its own exact copy (the IPC view may share a larger buffer); the view is forwarded once committed.
+      const own = this.writer && body.type === 'save' ? { ...body, batch: body.batch.slice() } : body;
+      reply = await this.commit(own, this.writer && own.type === 'save' ? [own.batch.buffer as ArrayBuffer] : []);
     } catch (err) {
       // The thread died with the request in flight: it may or may not have committed, so nothing is acknowledged.
       const code = (err as { code?: unknown }).code;
