@@ -11,12 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { NostrEvent } from '../../src/nostr/event.js';
-import { FEED_CHANNEL, WRITE_CHANNEL, type IpcPort, type PrimaryPort } from '../../src/storage/sqlite/cluster-protocol.js';
+import { FEED_CHANNEL, TURN_CHANNEL, WRITE_CHANNEL, type IpcPort, type PrimaryPort } from '../../src/storage/sqlite/cluster-protocol.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
 import { PrimaryWrites } from '../../src/storage/sqlite/primary-writes.js';
 import type { Storage } from '../../src/storage/types.js';
 import { eventually, identity, signed } from '../helpers.js';
 import { eventStoreContract } from './event-store-contract.js';
+import { kvContract } from './kv-contract.js';
 
 /** One end of a channel: what it sends is cloned and emitted as 'message' on the other end, a turn later. */
 class Port extends EventEmitter implements IpcPort {
@@ -77,6 +78,11 @@ eventStoreContract('sqlite cluster worker (writes committed by the primary)', as
   return { ...cluster.workers[0]!, close: () => cluster.close() };
 });
 
+kvContract('sqlite cluster worker (kv commits in the primary\'s turns)', async () => {
+  const cluster = await openCluster(1);
+  return { ...cluster.workers[0]!, close: () => cluster.close() };
+});
+
 describe.each([
   ['on its connection', false],
   ['on a writer thread', true],
@@ -125,6 +131,24 @@ describe.each([
     await eventually(() => heard.length === 1, { what: 'the second commit' });
     await new Promise((r) => setTimeout(r, 50));
     expect(heard.map((e) => e.id)).toEqual([later.id]);
+  });
+
+  it("commits a worker's kv writes in turns the primary grants, one turn per group commit", async () => {
+    cluster = await openCluster(2, writerThread);
+    const [a, b] = cluster.workers as [Storage, Storage];
+    const turns: string[] = [];
+    cluster.ports[1]!.primary.on('message', (m: { ch?: string; op?: string }) => void (m?.ch === TURN_CHANNEL && turns.push(m.op!)));
+    const ev = signed(identity());
+    const [saved, , value] = await Promise.all([
+      a.events.saveBatch([{ event: ev }]),
+      b.kv.put('test', 'k', { n: 1 }),
+      b.kv.update<{ n: number }>('test', 'k', (cur) => ({ n: (cur?.n ?? 0) + 1 })),
+    ]);
+    expect(saved.map((r) => r.status)).toEqual(['saved']);
+    expect(value).toEqual({ n: 2 });
+    await eventually(() => turns.length === 2, { what: 'the turn given back' });
+    expect(turns).toEqual(['take', 'give']); // put and update share one group commit, so one turn
+    expect(await a.kv.get('test', 'k')).toEqual({ n: 2 });
   });
 
   it('answers malformed requests with failed, ignores junk, and keeps serving', async () => {

@@ -9,6 +9,7 @@ import type { WriteReply, WriteRequest } from './write-protocol.js';
  */
 export const WRITE_CHANNEL = 'mls-relay:sqlite-write';
 export const FEED_CHANNEL = 'mls-relay:sqlite-feed';
+export const TURN_CHANNEL = 'mls-relay:sqlite-turn';
 
 /** Worker → primary: one write request, numbered by the worker. */
 export type WriteCall = { ch: typeof WRITE_CHANNEL; req: WriteRequest };
@@ -16,6 +17,22 @@ export type WriteCall = { ch: typeof WRITE_CHANNEL; req: WriteRequest };
 export type WriteAnswer = { ch: typeof WRITE_CHANNEL; reply: Exclude<WriteReply, { type: 'ready' }> };
 /** Primary → every other worker: a committed batch and the indexes of its items that were stored. */
 export type FeedBatch = { ch: typeof FEED_CHANNEL; batch: Uint8Array; saved: number[] };
+
+/**
+ * The file's write turn (write-turns.ts): a worker asks for it before a kv commit on its own
+ * connection (`take`), the primary answers with the same id when every write queued before has
+ * committed, and the worker gives it back after its commit (`give`).
+ */
+export type TurnCall = { ch: typeof TURN_CHANNEL; id: number; op: 'take' | 'give' };
+export type TurnGrant = { ch: typeof TURN_CHANNEL; id: number };
+
+export function isTurnCall(m: unknown): m is TurnCall {
+  return onChannel(m, TURN_CHANNEL) && Number.isSafeInteger(m.id) && (m.op === 'take' || m.op === 'give');
+}
+
+export function isTurnGrant(m: unknown): m is TurnGrant {
+  return onChannel(m, TURN_CHANNEL) && Number.isSafeInteger(m.id) && m.op === undefined;
+}
 
 /** Both ends of an IPC channel: a cluster worker's `process`, or the primary's handle of one worker. */
 export interface IpcPort {

@@ -19,10 +19,13 @@ export class GroupCommit {
   private scheduled = false;
   private readonly runAll: (ops: Op[]) => void;
 
-  /** With `lane`, each group commits only when the writes queued on the lane before it have settled (see WriteLane). */
+  /**
+   * With `lane`, each group commits only when the writes queued on the lane before it have settled (see
+   * WriteLane; in a cluster worker, when the primary gave it the file's turn: write-turns.ts).
+   */
   constructor(
     db: Database.Database,
-    private readonly lane?: WriteLane,
+    private readonly lane?: Pick<WriteLane, 'run'>,
   ) {
     const tx = db.transaction((ops: Op[]) => {
       for (const op of ops) {

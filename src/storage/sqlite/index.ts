@@ -13,6 +13,7 @@ import { SqliteKeyValueStore } from './kv-store.js';
 import { isFileBacked, openDatabase } from './open-database.js';
 import { PrimaryWriter } from './primary-writer.js';
 import { watchClusterFeed } from './cluster-feed.js';
+import { PrimaryTurns } from './write-turns.js';
 import type { PrimaryPort } from './cluster-protocol.js';
 
 export { SqliteEventStore } from './event-store.js';
@@ -110,7 +111,7 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sto
     db.close();
     throw err;
   }
-  return assemble(db, engine, lane, checkpointer);
+  return assemble(db, engine, lane, async () => checkpointer?.stop());
 }
 
 /**
@@ -133,19 +134,24 @@ async function openClusterWorkerStorage(opts: SqliteStorageOptions, primary: Non
     db.close();
     throw err;
   }
-  const storage = assemble(db, new SplitEngine(reads, new ThreadWrites(new PrimaryWriter(primary), lane)), lane);
+  // Event batches go to the primary in order; kv commits here wait for the primary's turn (write-turns.ts).
+  const turns = new PrimaryTurns(primary);
+  const storage = assemble(db, new SplitEngine(reads, new ThreadWrites(new PrimaryWriter(primary), lane)), turns, async () => turns.close());
   return { ...storage, watchRemote: (onEvent, watch) => watchClusterFeed(primary, onEvent, watch?.isWanted) };
 }
 
-/** The Storage over an open database and its event engine; close() stops the engine, then the checkpointer and the connection. */
-function assemble(db: Database.Database, engine: EventEngine, lane: WriteLane, checkpointer?: WalCheckpointer): Storage {
-  const kvWrites = new GroupCommit(db, lane);
+/**
+ * The Storage over an open database and its event engine, the kv writes queued on `kvLane`; close()
+ * stops the engine, waits for the kv writes, then stops what `stop` names (the checkpointer) and closes the connection.
+ */
+function assemble(db: Database.Database, engine: EventEngine, kvLane: Pick<WriteLane, 'run' | 'idle'>, stop?: () => Promise<void>): Storage {
+  const kvWrites = new GroupCommit(db, kvLane);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => (closing ??= closeOnce());
   const closeOnce = async (): Promise<void> => {
     await engine.close();
-    await lane.idle();
-    await checkpointer?.stop();
+    await kvLane.idle();
+    await stop?.();
     // Lets SQLite refresh the planner statistics it found worth refreshing during this session.
     db.pragma('optimize');
     db.close();

@@ -1,10 +1,24 @@
 import type Database from 'better-sqlite3';
 import { WalCheckpointer } from './checkpointer.js';
-import { FEED_CHANNEL, isWriteCall, refusedCall, trySend, WRITE_CHANNEL, type FeedBatch, type IpcPort, type WriteAnswer, type WriteCall } from './cluster-protocol.js';
+import {
+  FEED_CHANNEL,
+  isTurnCall,
+  isWriteCall,
+  refusedCall,
+  trySend,
+  TURN_CHANNEL,
+  WRITE_CHANNEL,
+  type FeedBatch,
+  type IpcPort,
+  type TurnGrant,
+  type WriteAnswer,
+  type WriteCall,
+} from './cluster-protocol.js';
 import { openDatabase } from './open-database.js';
 import type { UnnumberedWriteRequest } from './write-client.js';
 import { createWriteHandler } from './write-handler.js';
 import type { WriteReply, WriteRequest } from './write-protocol.js';
+import { WriteLane } from './write-lane.js';
 import { WriterThread } from './writer-thread.js';
 
 /** Options of PrimaryWrites.open. */
@@ -35,6 +49,10 @@ type Commit = (req: UnnumberedWriteRequest, transfer: ArrayBuffer[]) => Promise<
  */
 export class PrimaryWrites {
   private readonly ports = new Set<IpcPort>();
+  /** Every write to the file takes its turn here: the workers' event batches and their kv commits (write-turns.ts). */
+  private readonly lane = new WriteLane();
+  /** Turns granted and not yet given back, per worker: given back for it when it is detached (its exit). */
+  private readonly held = new Map<IpcPort, Map<number, () => void>>();
 
   private constructor(
     private readonly db: Database.Database,
@@ -68,20 +86,26 @@ export class PrimaryWrites {
   attach(port: IpcPort): () => void {
     const listener = (m: unknown): void => {
       if (isWriteCall(m)) return void this.serve(port, m);
+      if (isTurnCall(m)) return this.turn(port, m.id, m.op);
       // A malformed request is answered, so the worker's caller hears `error` instead of waiting forever.
       const refusal = refusedCall(m);
       if (refusal) trySend(port, refusal);
     };
     port.on('message', listener);
     this.ports.add(port);
+    this.held.set(port, new Map());
     return () => {
       port.off('message', listener);
       this.ports.delete(port);
+      // A worker that exited holding the turn (or waiting for it) gives it back.
+      for (const give of this.held.get(port)?.values() ?? []) give();
+      this.held.delete(port);
     };
   }
 
   /** Stops the writer thread, if any, after the requests already relayed (each commits), then the checkpointer. */
   async close(): Promise<void> {
+    await this.lane.idle();
     await this.writer?.close();
     await this.checkpointer?.stop();
     this.db.pragma('optimize');
@@ -94,7 +118,7 @@ export class PrimaryWrites {
     try {
       // A writer thread gets its own exact copy (the IPC view may share a larger buffer); the view is forwarded once committed.
       const own = this.writer && body.type === 'save' ? { ...body, batch: body.batch.slice() } : body;
-      reply = await this.commit(own, this.writer && own.type === 'save' ? [own.batch.buffer as ArrayBuffer] : []);
+      reply = await this.lane.run(() => this.commit(own, this.writer && own.type === 'save' ? [own.batch.buffer as ArrayBuffer] : []));
     } catch (err) {
       // The thread died with the request in flight: it may or may not have committed, so nothing is acknowledged.
       const code = (err as { code?: unknown }).code;
@@ -104,6 +128,28 @@ export class PrimaryWrites {
     // A worker that exited meanwhile gets no answer; its committed events still reach the others.
     trySend(origin, { ch: WRITE_CHANNEL, reply: { ...reply, id } } satisfies WriteAnswer);
     if (reply.type === 'saved' && body.type === 'save') this.forward(origin, body.batch, reply.outcomes);
+  }
+
+  /** `take`: grants the turn once the writes queued before it settled, and holds the lane until `give`. */
+  private turn(port: IpcPort, id: number, op: 'take' | 'give'): void {
+    const held = this.held.get(port);
+    if (!held) return;
+    if (op === 'give') {
+      held.get(id)?.();
+      held.delete(id);
+      return;
+    }
+    void this.lane.run(
+      () =>
+        new Promise<void>((give) => {
+          held.set(id, give);
+          // A worker that is gone cannot give the turn back: it is not held.
+          if (!trySend(port, { ch: TURN_CHANNEL, id } satisfies TurnGrant)) {
+            held.delete(id);
+            give();
+          }
+        }),
+    );
   }
 
   private forward(origin: IpcPort, batch: Uint8Array, outcomes: readonly unknown[]): void {
