@@ -14,6 +14,7 @@ import {
   type WriteAnswer,
   type WriteCall,
 } from './cluster-protocol.js';
+import type { SqliteStorageOptions } from './index.js';
 import { openDatabase } from './open-database.js';
 import type { UnnumberedWriteRequest } from './write-client.js';
 import { createWriteHandler } from './write-handler.js';
@@ -21,20 +22,12 @@ import type { WriteReply, WriteRequest } from './write-protocol.js';
 import { WriteLane } from './write-lane.js';
 import { WriterThread } from './writer-thread.js';
 
-/** Options of PrimaryWrites.open. */
-export type PrimaryWritesOptions = {
-  /** The database file the workers share. */
-  path: string;
-  synchronous?: 'NORMAL' | 'FULL';
-  /** Run WAL checkpoints in a worker thread here (the workers' connections never checkpoint). Default true. */
-  checkpointWorker?: boolean;
-  onCheckpointFailure?: (why: string) => void;
-  /**
-   * Commit on a writer thread (`storage.sqlite.writer_thread`) rather than on this process's connection.
-   * Default false: the primary's event loop does little but relay, and the thread adds a handoff per batch.
-   */
-  writerThread?: boolean;
-};
+/**
+ * Options of PrimaryWrites.open: the database file the workers share, and as for a single relay its
+ * durability, checkpoint worker (the workers' connections never checkpoint) and writer thread (default
+ * off: the primary's event loop does little but relay, and the thread adds a handoff per batch).
+ */
+export type PrimaryWritesOptions = Pick<SqliteStorageOptions, 'path' | 'synchronous' | 'checkpointWorker' | 'onCheckpointFailure' | 'writerThread'>;
 
 /** Carries one request to the connection that commits it; resolves with the reply after the commit. */
 type Commit = (req: UnnumberedWriteRequest, transfer: ArrayBuffer[]) => Promise<WriteReply>;
