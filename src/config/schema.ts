@@ -38,7 +38,7 @@ export const coreSchema = {
     }),
     workers: int(
       1,
-      'Relay processes sharing the port (Node cluster), each with its own verify pool, like Cloud Run instances on one machine; 1 runs one process. Above 1, a primary process forks them and, with SQLite, owns the one writer of the database file (workers read on their own reader threads); rate and connection limits apply per worker. Needs a database file, not ":memory:". See README "Operations".',
+      'Relay processes sharing the port (Node cluster), each with its own verify pool, like Cloud Run instances on one machine; 1 runs one process. Above 1, a primary process forks them and, with SQLite, owns the one writer of the database file (each worker reads on its own); rate and connection limits apply per worker. Needs a database file, not ":memory:". See README "Operations".',
       { min: 1, max: 64, env: 'RELAY_WORKERS' },
     ),
   },
