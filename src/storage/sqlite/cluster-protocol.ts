@@ -55,8 +55,8 @@ function onChannel(m: unknown, ch: string): m is Record<string, unknown> {
 const REQUEST_TYPES = new Set(['save', 'remove', 'purge', 'cap-pages']);
 
 /**
- * A worker's write request: the primary checks its envelope and a batch's shape; the writer thread
- * answers `failed` for a body it cannot read (bad JSON, a bad deletion).
+ * A worker's write request: the primary checks its envelope and a batch's shape; the writer
+ * (write-handler.ts) answers `failed` for a body it cannot read (bad JSON, a bad deletion).
  */
 export function isWriteCall(m: unknown): m is WriteCall {
   if (!onChannel(m, WRITE_CHANNEL)) return false;

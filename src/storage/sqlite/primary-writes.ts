@@ -66,7 +66,7 @@ export class PrimaryWrites {
         return new PrimaryWrites(db, (req, transfer) => writer.request(req, transfer), writer, checkpointer);
       }
       const handle = createWriteHandler(db);
-      // The id is the worker's, put back by serve(); here the request is handled at once, in arrival order.
+      // On this process's connection (the event loop waits for the commit: it has little else to do). The id is the worker's, put back by serve().
       return new PrimaryWrites(db, async (req) => handle({ ...req, id: 0 } as WriteRequest), undefined, checkpointer);
     } catch (err) {
       await checkpointer?.stop();
