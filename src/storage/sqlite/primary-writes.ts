@@ -66,7 +66,8 @@ export class PrimaryWrites {
         return new PrimaryWrites(db, (req, transfer) => writer.request(req, transfer), writer, checkpointer);
       }
       const handle = createWriteHandler(db);
-      // On this process's connection (the event loop waits for the commit: it has little else to do). The id is the worker's, put back by serve().
+      // On this process's connection (its event loop waits for the commit: it has little else to do).
+      // The id is the worker's, put back by serve().
       return new PrimaryWrites(db, async (req) => handle({ ...req, id: 0 } as WriteRequest), undefined, checkpointer);
     } catch (err) {
       await checkpointer?.stop();
