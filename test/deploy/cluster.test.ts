@@ -1,73 +1,16 @@
 // `[server] workers = 2` as production runs it: `node --import tsx src/main.ts start`, a cluster primary
 // and two worker processes sharing the port and one SQLite file. Which worker serves a connection is read
-// from the relay's own log: each connection authenticates as its own identity, and a worker's
-// "authenticated" line carries its worker index and pid.
+// from the relay's own log (cluster-relay.ts).
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRelayProcess, type RelayProcess } from '../../bench/lib/relay-process.js';
 import { shortKey } from '../../src/config/pubkeys.js';
-import { RawClient, TEST_RELAY_URL } from '../harness.js';
+import { RawClient } from '../harness.js';
 import { eventually, identity, signed, type Identity } from '../helpers.js';
 import { clientAs, nip86, publish, settle } from '../auth/e2e-support.js';
-
-type LogLine = { message?: string; worker?: number; pid?: number; pubkey?: string; restartInMs?: number };
-
-/** A cluster relay process and what its log told about it. */
-class ClusterRelay {
-  private constructor(
-    readonly proc: RelayProcess,
-    /** Every JSON line the primary and the workers logged so far. */
-    readonly lines: LogLine[],
-  ) {}
-
-  static async start(dir: string, allowlist: Identity[], admin: Identity): Promise<ClusterRelay> {
-    const lines: LogLine[] = [];
-    const proc = await startRelayProcess({
-      dbPath: join(dir, 'relay.db'),
-      config: {
-        server: { url: TEST_RELAY_URL, workers: 2 },
-        auth: { required: true, allowlist: allowlist.map((w) => w.pk), admin_pubkeys: [admin.pk] },
-        logging: { level: 'info' },
-      },
-      onLogLine: (text) => {
-        let line: LogLine;
-        try {
-          line = JSON.parse(text) as LogLine;
-        } catch {
-          return; // not a log line
-        }
-        lines.push(line);
-      },
-    });
-    const relay = new ClusterRelay(proc, lines);
-    // /health answers once the first worker listens; connections made before the second one does all go to the first.
-    try {
-      await eventually(() => relay.listeningPids().length === 2, { timeoutMs: 60_000, what: 'both workers listening' });
-    } catch (err) {
-      await proc.stop('SIGKILL');
-      throw err;
-    }
-    return relay;
-  }
-
-  /** Pids of the workers that logged they listen (one per fork, replacements included). */
-  listeningPids(): number[] {
-    return this.lines.filter((l) => l.message === 'cluster worker listening').map((l) => l.pid!);
-  }
-
-  /** The worker index that authenticated `who` (its connection's worker), once logged. */
-  async workerOf(who: Identity): Promise<number> {
-    const key = shortKey(who.pk);
-    let found: LogLine | undefined;
-    await eventually(() => (found = this.lines.find((l) => l.message === 'authenticated' && l.pubkey === key)) !== undefined, {
-      what: `the authenticated line of ${key}`,
-    });
-    return found!.worker!;
-  }
-}
+import { ClusterRelay } from './cluster-relay.js';
 
 describe('[server] workers = 2 (a cluster on one machine)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mls-relay-cluster-'));
@@ -79,7 +22,7 @@ describe('[server] workers = 2 (a cluster on one machine)', () => {
   const onWorker = (w: number) => conns.filter((c) => c.worker === w);
 
   beforeAll(async () => {
-    relay = await ClusterRelay.start(dir, members, admin);
+    relay = await ClusterRelay.start({ dir }, members, admin);
     for (const who of members) {
       const client = await clientAs(relay.proc.url, who);
       conns.push({ who, client, worker: await relay.workerOf(who) });
@@ -206,7 +149,7 @@ describe('[server] workers = 2: SIGTERM on the primary', () => {
 
   it('exits 0 with every acknowledged event in the database', async () => {
     const writers = Array.from({ length: 6 }, () => identity());
-    const relay = await ClusterRelay.start(dir, writers, identity());
+    const relay = await ClusterRelay.start({ dir }, writers, identity());
     const acknowledged: string[] = [];
     let exitCode: number | null;
     try {
