@@ -62,6 +62,9 @@ export async function runClusterPrimary(config: RelayConfig, logger: Logger): Pr
       logger.info({ worker: slot.index, pid: worker.process.pid }, 'cluster worker listening');
     });
     worker.once('exit', (code, signal) => onExit(entry, code, signal));
+    // A send to a worker that is dying but not yet reaped (a forwarded batch, a turn) fails with an 'error'
+    // event; unheard, it would throw and take the primary, and every worker with it, down.
+    worker.on('error', (err) => logger.warn({ worker: slot.index, pid: worker.process.pid, err: err.message }, 'cluster worker channel error'));
   };
 
   const onExit = (entry: Running, code: number | null, signal: string | null): void => {
