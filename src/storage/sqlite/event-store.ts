@@ -21,9 +21,10 @@ function nextTick(): Promise<void> {
 export type EngineReadOptions = { now: number; budget?: QueryBudget; signal?: AbortSignal };
 
 /**
- * Where the store's event reads and writes run: on reader and writer threads for a database file
- * (threaded-engine.ts), on the relay's own connection for an in-memory database, which threads
- * cannot share (in-process-engine.ts). Both run the same SQL (query-runner.ts, save-batch.ts).
+ * Where the store's event reads and writes run: a SplitEngine (engine.ts) of a read side (reader
+ * threads for a database file, or the relay's own connection, which an in-memory database needs)
+ * and a write side (the relay's connection, a writer thread, or a cluster primary). All run the
+ * same SQL (query-runner.ts, save-batch.ts).
  */
 export interface EventEngine {
   /** The stored JSON of the matching events, newest first (ties by id), each filter's limit applied. */
