@@ -50,6 +50,7 @@ export const coreSchema = {
       }),
       checkpoint_worker: bool(true, 'Run WAL checkpoints in a worker thread, off the event loop (false: the connection checkpoints itself, as SQLite does by default; for test relays).'),
       threads: bool(true, 'REQ/COUNT on reader threads, off the event loop, so no query stalls the relay (false: every event read and write on the relay\'s connection; for test relays and tools).'),
+      reader_nice: int(10, 'Nice value of the reader threads (0-19; Linux): above 0 a REQ/COUNT yields the CPU to the event loop when both want it, so expensive reads cannot starve ingest (0: the process\'s priority).', { min: 0, max: 19 }),
       writer_thread: bool(false, 'Event writes on a writer thread of their own (with threads): pays only with a spare core; on 2 cores the handoff costs more CPU than the commit it moves.'),
     },
     firestore: {

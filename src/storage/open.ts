@@ -30,6 +30,7 @@ export async function openStorage(config: RelayConfig, logger?: Logger, primary?
     checkpointWorker: config.storage.sqlite.checkpoint_worker,
     threads: config.storage.sqlite.threads,
     writerThread: config.storage.sqlite.writer_thread,
+    readerNice: config.storage.sqlite.reader_nice,
     ...(primary ? { primary } : {}),
     onCheckpointFailure: (why) => logger?.warn({ err: why }, 'sqlite WAL checkpoint worker failed; checkpointing on the main thread'),
   });

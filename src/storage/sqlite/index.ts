@@ -30,6 +30,8 @@ export type SqliteStorageOptions = {
   synchronous?: 'NORMAL' | 'FULL';
   /** Reader threads for REQ/COUNT (database files only). Default 2. */
   readers?: number;
+  /** The reader threads' nice value: above 0 they yield the CPU to the event loop (Linux). Default 0. */
+  readerNice?: number;
   /** Told when the WAL checkpoint worker fails (the connection then checkpoints on its own again). */
   onCheckpointFailure?: (why: string) => void;
   /**
@@ -102,7 +104,7 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sto
     }
     const threads = isFileBacked(opts.path) && opts.threads !== false;
     const [reads, writes] = await Promise.all([
-      threads ? ReaderPool.start(opts.path, opts.readers ?? DEFAULT_READERS) : new InProcessReads(db),
+      threads ? ReaderPool.start({ path: opts.path, nice: opts.readerNice ?? 0 }, opts.readers ?? DEFAULT_READERS) : new InProcessReads(db),
       threads && opts.writerThread === true ? WriterThread.start({ path: opts.path, synchronous }).then((w) => new ThreadWrites(w, lane)) : new InProcessWrites(db),
     ] satisfies [Promise<EventReads> | EventReads, Promise<EventWrites> | EventWrites]);
     engine = new SplitEngine(reads, writes);
@@ -129,7 +131,7 @@ async function openClusterWorkerStorage(opts: SqliteStorageOptions, primary: Non
   const lane = new WriteLane();
   let reads: EventReads;
   try {
-    reads = opts.threads !== false ? await ReaderPool.start(opts.path, opts.readers ?? DEFAULT_READERS) : new InProcessReads(db);
+    reads = opts.threads !== false ? await ReaderPool.start({ path: opts.path, nice: opts.readerNice ?? 0 }, opts.readers ?? DEFAULT_READERS) : new InProcessReads(db);
   } catch (err) {
     db.close();
     throw err;

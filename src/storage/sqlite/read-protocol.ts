@@ -2,7 +2,8 @@ import type { Filter } from '../../nostr/filter.js';
 import type { QueryBudget } from '../types.js';
 
 /** What a reader thread is started with. */
-export type ReadWorkerData = { path: string };
+/** A reader thread's start: the database file, and its nice value (0 = the process's priority; see read-worker.ts). */
+export type ReadWorkerData = { path: string; nice: number };
 
 /** A read the main thread asks a reader thread for; `budget` is the request's budget as it stands. */
 export type ReadRequest =

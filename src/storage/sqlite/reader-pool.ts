@@ -37,16 +37,16 @@ export class ReaderPool {
   private closed = false;
 
   private constructor(
-    private readonly path: string,
+    private readonly data: ReadWorkerData,
     private readonly readers: Reader[],
   ) {
     for (const r of readers) this.watch(r);
   }
 
-  /** Starts `size` reader threads on the database file at `path` (WAL mode, schema applied). */
-  static async start(path: string, size: number): Promise<ReaderPool> {
-    const readers = await Promise.all(Array.from({ length: size }, () => startReader(path)));
-    return new ReaderPool(path, readers);
+  /** Starts `size` reader threads on the database file at `data.path` (WAL mode, schema applied). */
+  static async start(data: ReadWorkerData, size: number): Promise<ReaderPool> {
+    const readers = await Promise.all(Array.from({ length: size }, () => startReader(data)));
+    return new ReaderPool(data, readers);
   }
 
   /** The stored JSON of the events matching `filters`, newest first (see SqliteQueryRunner.query). */
@@ -128,7 +128,7 @@ export class ReaderPool {
         this.readers.splice(this.readers.indexOf(reader), 1);
         return;
       }
-      reader.worker = spawnReader(this.path);
+      reader.worker = spawnReader(this.data);
       reader.inFlight = 0;
       reader.isReady = false;
       this.watch(reader);
@@ -144,16 +144,16 @@ export class ReaderPool {
   }
 }
 
-function spawnReader(path: string): Worker {
-  const worker = spawnModuleWorker(import.meta.url, 'read-worker', { path } satisfies ReadWorkerData);
+function spawnReader(data: ReadWorkerData): Worker {
+  const worker = spawnModuleWorker(import.meta.url, 'read-worker', data);
   // Once ready, reader threads never keep the process alive (a store that is not closed must not hang
   // the exit); until then they do, so that a process awaiting the store's start is not left without work.
   worker.once('message', () => worker.unref());
   return worker;
 }
 
-async function startReader(path: string): Promise<Reader> {
-  const worker = spawnReader(path);
+async function startReader(data: ReadWorkerData): Promise<Reader> {
+  const worker = spawnReader(data);
   await new Promise<void>((resolve, reject) => {
     worker.once('error', reject);
     worker.once('message', () => resolve());
