@@ -23,11 +23,16 @@ import { kvContract } from './kv-contract.js';
 class Port extends EventEmitter implements IpcPort {
   peer!: Port;
   connected = true;
+  /** As Node's channels past their high-water mark: send() says false, and the message is delivered all the same. */
+  backlogged = false;
   send(message: unknown): boolean {
     if (!this.connected) throw new Error('channel closed');
     const copy = structuredClone(message);
     setImmediate(() => this.peer.emit('message', copy));
-    return true;
+    return !this.backlogged;
+  }
+  isConnected(): boolean {
+    return this.connected;
   }
   /** The other end went away (the primary exited). */
   disconnect(): void {
@@ -112,6 +117,20 @@ describe.each([
     for (const stop of stops) stop();
     // Every worker reads both from the one file.
     for (const w of [a, b, c]) expect((await w.events.query([{ authors: [alice.pk] }])).map((e) => e.id).sort()).toEqual([first.id, second.id].sort());
+  });
+
+  it('acknowledges writes sent while the channel reports a backlog (send() false, the message still delivered)', async () => {
+    cluster = await openCluster(2, writerThread);
+    const [a, b] = cluster.workers as [Storage, Storage];
+    for (const end of [cluster.ports[0]!.worker, cluster.ports[0]!.primary, cluster.ports[1]!.primary]) end.backlogged = true;
+    const heard: NostrEvent[] = [];
+    b.watchRemote!((ev) => heard.push(ev));
+    const ev = signed(identity());
+    expect((await a.events.saveBatch([{ event: ev }])).map((r) => r.status)).toEqual(['saved']);
+    await a.kv.put('c', 'k', 1);
+    expect(await b.kv.get('c', 'k')).toBe(1);
+    await eventually(() => heard.length === 1, { what: 'the commit at the other worker' });
+    expect(heard[0]!.id).toBe(ev.id);
   });
 
   it('decodes nothing for a worker that says no one there could receive it', async () => {

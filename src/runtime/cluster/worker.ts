@@ -18,6 +18,7 @@ export function clusterWorkerRole(): ClusterWorkerRole | undefined {
   const send = process.send.bind(process);
   const primary: PrimaryPort = {
     send: (message) => send(message),
+    isConnected: () => process.connected,
     on: (event, listener) => process.on(event, listener),
     off: (event: 'message' | 'disconnect', listener: (message: unknown) => void) => process.off(event, listener),
     once: (event, listener) => process.once(event, listener),

@@ -36,8 +36,13 @@ export function isTurnGrant(m: unknown): m is TurnGrant {
 
 /** Both ends of an IPC channel: a cluster worker's `process`, or the primary's handle of one worker. */
 export interface IpcPort {
-  /** Sends a message; false or a throw when the channel is closed (the other end exited). */
+  /**
+   * Queues a message. Node returns false both when the channel is closed and when its backlog is
+   * large (the message is then still queued and delivered): only `isConnected` tells the two apart.
+   */
   send(message: unknown): boolean;
+  /** False once the channel is closed (the other end exited or disconnected). */
+  isConnected(): boolean;
   on(event: 'message', listener: (message: unknown) => void): unknown;
   off(event: 'message', listener: (message: unknown) => void): unknown;
 }
@@ -48,7 +53,8 @@ export type PrimaryPort = IpcPort & {
   off(event: 'disconnect', listener: () => void): unknown;
 };
 
-function onChannel(m: unknown, ch: string): m is Record<string, unknown> {
+/** True for a message of channel `ch` (every cluster message names its channel). */
+export function onChannel(m: unknown, ch: string): m is Record<string, unknown> {
   return typeof m === 'object' && m !== null && (m as { ch?: unknown }).ch === ch;
 }
 
@@ -84,8 +90,11 @@ export function isFeedBatch(m: unknown): m is FeedBatch {
 
 /** Sends on a port whose other end may have exited; false when the message could not be sent. */
 export function trySend(port: IpcPort, message: unknown): boolean {
+  if (!port.isConnected()) return false;
   try {
-    return port.send(message);
+    // false here means a backlog, not a loss: the message is queued (see IpcPort.send).
+    port.send(message);
+    return true;
   } catch {
     return false;
   }
