@@ -1,4 +1,5 @@
 import { AggregatorRegistry, Registry } from 'prom-client';
+import { onChannel, trySend, type IpcPort } from '../../storage/sqlite/cluster-protocol.js';
 
 /**
  * /metrics of a relay cluster: the primary serves it on the metrics listener (the workers start
@@ -15,15 +16,10 @@ type MetricsAsk = { ch: typeof METRICS_CHANNEL; id: number };
 type MetricsAnswer = { ch: typeof METRICS_CHANNEL; id: number; metrics: object[] | null };
 
 /** A worker as the primary sees it (node:cluster's Worker fits). */
-export type MetricsWorker = {
-  send(message: unknown): boolean;
-  isConnected(): boolean;
-  on(event: 'message', listener: (message: unknown) => void): unknown;
-  off(event: 'message', listener: (message: unknown) => void): unknown;
-};
+export type MetricsWorker = IpcPort;
 
 function isAnswer(m: unknown, id: number): m is MetricsAnswer {
-  return typeof m === 'object' && m !== null && (m as MetricsAnswer).ch === METRICS_CHANNEL && (m as MetricsAnswer).id === id;
+  return onChannel(m, METRICS_CHANNEL) && m.id === id;
 }
 
 /** The primary's registry: `metrics()` is the sum of the workers' registries at the time of the scrape. */
@@ -57,28 +53,21 @@ export class ClusterMetrics extends Registry {
         reject(new Error('a worker did not answer the metrics scrape in time'));
       }, SCRAPE_TIMEOUT_MS);
       worker.on('message', listener);
-      try {
-        worker.send({ ch: METRICS_CHANNEL, id } satisfies MetricsAsk);
-      } catch (err) {
+      if (!trySend(worker, { ch: METRICS_CHANNEL, id } satisfies MetricsAsk)) {
         done();
-        reject(err as Error);
+        reject(new Error('a worker could not be asked for its metrics'));
       }
     });
   }
 }
 
 /** In a worker: answers the primary's scrapes with `registry`'s samples. Returns a stop function. */
-export function answerMetricsScrapes(port: Pick<MetricsWorker, 'send' | 'on' | 'off'>, registry: Registry): () => void {
+export function answerMetricsScrapes(port: IpcPort, registry: Registry): () => void {
   const listener = (m: unknown): void => {
-    if (typeof m !== 'object' || m === null || (m as MetricsAsk).ch !== METRICS_CHANNEL) return;
+    if (!onChannel(m, METRICS_CHANNEL)) return;
     const id = (m as MetricsAsk).id;
-    const answer = (metrics: object[] | null): void => {
-      try {
-        port.send({ ch: METRICS_CHANNEL, id, metrics } satisfies MetricsAnswer);
-      } catch {
-        // The primary is gone; this worker exits with it.
-      }
-    };
+    // A primary that is gone gets no answer; this worker exits with it.
+    const answer = (metrics: object[] | null): void => void trySend(port, { ch: METRICS_CHANNEL, id, metrics } satisfies MetricsAnswer);
     registry.getMetricsAsJSON().then(answer, () => answer(null));
   };
   port.on('message', listener);
