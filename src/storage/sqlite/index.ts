@@ -102,11 +102,14 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sto
     if (isFileBacked(opts.path) && opts.checkpointWorker !== false) {
       checkpointer = await WalCheckpointer.start(db, opts.path, { onFailure: opts.onCheckpointFailure });
     }
-    const threads = isFileBacked(opts.path) && opts.threads !== false;
-    const [reads, writes] = await Promise.all([
-      threads ? ReaderPool.start({ path: opts.path, nice: opts.readerNice ?? 0 }, opts.readers ?? DEFAULT_READERS) : new InProcessReads(db),
-      threads && opts.writerThread === true ? WriterThread.start({ path: opts.path, synchronous }).then((w) => new ThreadWrites(w, lane)) : new InProcessWrites(db),
-    ] satisfies [Promise<EventReads> | EventReads, Promise<EventWrites> | EventWrites]);
+    const reads = await openReads(db, opts);
+    let writes: EventWrites;
+    try {
+      writes = readerThreads(opts) && opts.writerThread === true ? new ThreadWrites(await WriterThread.start({ path: opts.path, synchronous }), lane) : new InProcessWrites(db);
+    } catch (err) {
+      await reads.close();
+      throw err;
+    }
     engine = new SplitEngine(reads, writes);
   } catch (err) {
     await checkpointer?.stop();
@@ -131,7 +134,7 @@ async function openClusterWorkerStorage(opts: SqliteStorageOptions, primary: Non
   const lane = new WriteLane();
   let reads: EventReads;
   try {
-    reads = opts.threads !== false ? await ReaderPool.start({ path: opts.path, nice: opts.readerNice ?? 0 }, opts.readers ?? DEFAULT_READERS) : new InProcessReads(db);
+    reads = await openReads(db, opts);
   } catch (err) {
     db.close();
     throw err;
@@ -140,6 +143,17 @@ async function openClusterWorkerStorage(opts: SqliteStorageOptions, primary: Non
   const turns = new PrimaryTurns(primary);
   const storage = assemble(db, new SplitEngine(reads, new ThreadWrites(new PrimaryWriter(primary), lane)), turns, async () => turns.close());
   return { ...storage, watchRemote: (onEvent, watch) => watchClusterFeed(primary, onEvent, watch?.isWanted) };
+}
+
+/** Reader threads for a database file unless `threads` is false; in-memory databases read on the connection. */
+function readerThreads(opts: SqliteStorageOptions): boolean {
+  return isFileBacked(opts.path) && opts.threads !== false;
+}
+
+/** The read side of the engine (see readerThreads). */
+async function openReads(db: Database.Database, opts: SqliteStorageOptions): Promise<EventReads> {
+  if (!readerThreads(opts)) return new InProcessReads(db);
+  return ReaderPool.start({ path: opts.path, nice: opts.readerNice ?? 0 }, opts.readers ?? DEFAULT_READERS);
 }
 
 /**
