@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { RelayConfig } from '../config/types.js';
 import type { PrimaryPort } from './sqlite/cluster-protocol.js';
+import type { SqliteStorageOptions } from './sqlite/index.js';
 import type { Storage } from './types.js';
 
 /**
@@ -25,13 +26,18 @@ export async function openStorage(config: RelayConfig, logger?: Logger, primary?
     });
   }
   const { openSqliteStorage } = await import('./sqlite/index.js');
-  return openSqliteStorage({
-    path: config.storage.sqlite.path,
-    checkpointWorker: config.storage.sqlite.checkpoint_worker,
-    threads: config.storage.sqlite.threads,
-    writerThread: config.storage.sqlite.writer_thread,
-    readerNice: config.storage.sqlite.reader_nice,
-    ...(primary ? { primary } : {}),
-    onCheckpointFailure: (why) => logger?.warn({ err: why }, 'sqlite WAL checkpoint worker failed; checkpointing on the main thread'),
-  });
+  return openSqliteStorage({ ...sqliteStorageOptions(config, logger), ...(primary ? { primary } : {}) });
+}
+
+/** `[storage.sqlite]` as the SQLite store takes it: a single relay's store and a cluster primary's writer read the same keys. */
+export function sqliteStorageOptions(config: RelayConfig, logger?: Logger): SqliteStorageOptions {
+  const sqlite = config.storage.sqlite;
+  return {
+    path: sqlite.path,
+    checkpointWorker: sqlite.checkpoint_worker,
+    threads: sqlite.threads,
+    writerThread: sqlite.writer_thread,
+    readerNice: sqlite.reader_nice,
+    onCheckpointFailure: (why) => logger?.warn({ err: why }, 'sqlite WAL checkpoint worker failed; checkpointing on the writing connection'),
+  };
 }

@@ -4,6 +4,7 @@ import { WORKER_INDEX_ENV } from '../../config/cluster-role.js';
 import { ConfigError } from '../../config/load.js';
 import type { RelayConfig } from '../../config/types.js';
 import { startMetricsServer, type MetricsServer } from '../../http/metrics-server.js';
+import { sqliteStorageOptions } from '../../storage/open.js';
 import { isFileBacked } from '../../storage/sqlite/open-database.js';
 import { PrimaryWrites } from '../../storage/sqlite/primary-writes.js';
 import { ClusterMetrics } from './metrics.js';
@@ -31,12 +32,7 @@ export async function runClusterPrimary(config: RelayConfig, logger: Logger): Pr
     throw new ConfigError(['server.workers > 1 needs storage.sqlite.path to be a database file: the workers share it']);
   }
   const writes = sqlite
-    ? await PrimaryWrites.open({
-        path: config.storage.sqlite.path,
-        checkpointWorker: config.storage.sqlite.checkpoint_worker,
-        writerThread: config.storage.sqlite.writer_thread,
-        onCheckpointFailure: (why) => logger.warn({ err: why }, 'sqlite WAL checkpoint worker failed; checkpointing on the writing connection'),
-      })
+    ? await PrimaryWrites.open(sqliteStorageOptions(config, logger))
     : undefined;
   // Advanced serialization: a write batch crosses as bytes (write-protocol.ts), not as JSON.
   cluster.setupPrimary({ serialization: 'advanced' });
