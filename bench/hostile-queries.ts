@@ -8,12 +8,13 @@ import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
+import type { NostrEvent } from '../src/nostr/event.js';
 import { ingestEvents, ingestLoad } from './ingest.js';
 import { BenchClient } from './lib/client.js';
 import { groupId } from './lib/events.js';
 import { queryReaders, queryStore, QUERY_GROUPS } from './query-store.js';
 import { startRelayProcess } from './lib/relay-process.js';
-import { benchIdentity } from './lib/sign.js';
+import { benchIdentity, type BenchIdentity } from './lib/sign.js';
 import { int, ms, quantile, type Row } from './lib/stats.js';
 
 const PROBE_MS = 50;
@@ -23,7 +24,7 @@ const INGEST_EVENTS = 6000;
 const INGEST_WINDOW = 100;
 
 /** Events per second of one ingest phase over fresh connections. */
-async function ingestRate(url: string, who: ReturnType<typeof benchIdentity>[], events: Parameters<typeof ingestLoad>[1]): Promise<number> {
+async function ingestRate(url: string, who: BenchIdentity[], events: NostrEvent[]): Promise<number> {
   const clients = await Promise.all(who.map((w) => BenchClient.openAs(url, w)));
   const load = await ingestLoad(clients, events, INGEST_WINDOW);
   for (const c of clients) c.close();
