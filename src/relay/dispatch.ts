@@ -74,6 +74,8 @@ export function dispatchFrame(ctx: RelayContext, session: Session, text: string)
   const handler = handlers[msg.verb] as Handler<typeof msg.verb>;
   session.enqueue(async () => {
     try {
+      // Anything but an EVENT sees the connection's earlier EVENTs answered (a REQ reads them).
+      if (msg.verb !== 'EVENT') await session.settled();
       await handler(ctx, session, msg as never, checked);
     } catch (err) {
       ctx.logger.error({ connId: session.connId, verb: msg.verb, err: (err as Error).message }, 'handler failed');

@@ -66,7 +66,8 @@ export type Reservation = { ok: true; release?: () => Promise<void> } | { ok: fa
  * Claims, atomically across instances, shared state an event changes before it is stored, so two
  * racing events cannot both win (a roster's next `seq`): the loser is refused before any OK or
  * broadcast. Runs after every rejectEvent, in registration order, one event at a time per
- * connection; a held reservation is released when the event is not stored.
+ * connection; a held reservation is released when the event is not stored. The connection's next
+ * event waits until this one is committed (or released), so it can build on what was reserved.
  */
 export type ReserveEvent = (ctx: SessionContext, ev: VerifiedEvent) => Promise<Reservation>;
 /** Decides whether a REQ or COUNT may run with these filters (before any read). Pure, as RejectEvent. */
@@ -87,7 +88,9 @@ export type ReadGate = { kinds?: readonly number[]; canRead: (ctx: SessionContex
 /**
  * Observes an event after its commit (registry, metrics), before live subscribers see it. Cannot
  * veto: what must be atomic with the save is a reservation (ReserveEvent). Errors are logged, never
- * sent to the client.
+ * sent to the client. The same connection's next events may already be through their policies
+ * (they share the commit), so no RejectEvent, ChargeEvent or ReserveEvent may depend on what an
+ * observer writes; a connection's REQ, COUNT and AUTH wait until its earlier events are observed.
  */
 export type OnEventSaved = (ctx: SessionContext, ev: VerifiedEvent) => void | Promise<void>;
 /** Observes events removed (a NIP-09 request after its commit, or a removal through the writer). */

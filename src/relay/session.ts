@@ -24,6 +24,8 @@ export class Session implements Subscriber {
   /** True while the socket is paused because too many messages wait (see enqueue). */
   paused = false;
   private chain: Promise<void> = Promise.resolve();
+  /** EVENTs past their policies, waiting for their commit and their OK, in arrival order (see settleInOrder). */
+  private settling: Promise<void> = Promise.resolve();
 
   constructor(
     readonly connId: string,
@@ -62,13 +64,41 @@ export class Session implements Subscriber {
    * writes block), and resumed once half of them are done.
    */
   enqueue(task: () => Promise<void>): void {
+    this.chain = this.track(this.chain, () => (this.closed ? Promise.resolve() : task()));
+  }
+
+  /**
+   * Runs the second half of an EVENT (wait for the commit, answer OK) after the earlier ones'
+   * second halves, while the connection's next message is already handled: a connection's events
+   * then share commits. Counts as waiting work, like a queued message. Runs on a closed connection
+   * too (the event is in the writer's queue: observers and live delivery must follow its commit).
+   * Resolves when it has run.
+   */
+  settleInOrder(task: () => Promise<void>): Promise<void> {
+    this.settling = this.track(this.settling, task);
+    return this.settling;
+  }
+
+  /** Resolves when every EVENT handed to settleInOrder so far has been answered. */
+  settled(): Promise<void> {
+    return this.settling;
+  }
+
+  /** Resolves when every queued task has run and every EVENT has been answered. */
+  async idle(): Promise<void> {
+    await this.chain;
+    await this.settling;
+  }
+
+  /** Chains `task` after `after`, counting it as waiting work (backpressure); never rejects. */
+  private track(after: Promise<void>, task: () => Promise<void>): Promise<void> {
     this.queued++;
     if (!this.paused && this.queued >= this.highWater(this)) {
       this.paused = true;
       this.ws.pause();
     }
-    this.chain = this.chain
-      .then(() => (this.closed ? undefined : task()))
+    return after
+      .then(task)
       .catch(() => undefined)
       .finally(() => {
         this.queued--;
@@ -77,11 +107,6 @@ export class Session implements Subscriber {
           if (!this.closed) this.ws.resume();
         }
       });
-  }
-
-  /** Resolves when every queued task has run. */
-  idle(): Promise<void> {
-    return this.chain;
   }
 
   /** Closes with a close frame (graceful) and a code/reason the client can read. */

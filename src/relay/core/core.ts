@@ -6,11 +6,11 @@ import { queryBudget, readFilterGated } from './gated-read.js';
 import type { Subscriber } from './live.js';
 import type { LiveSubscription } from './subscription-index.js';
 import type { CoreParts } from './parts.js';
-import { acceptEvent, checkEvent, publishEvent, type EventCheck, type PublishOutcome } from './publish.js';
+import { acceptEvent, checkEvent, publishEvent, stagePublish, type EarlierEvents, type EventCheck, type PublishOutcome, type StagedEvent } from './publish.js';
 import { countStored, handOut, readStored, streamStored, type CountResult } from './read.js';
 import { authorizeFilters, parseFilters, type Verb } from './requests.js';
 
-export type { EventCheck, PublishOutcome } from './publish.js';
+export type { EarlierEvents, EventCheck, PublishOutcome, StagedEvent } from './publish.js';
 export type { CountResult } from './read.js';
 export type { Verb } from './requests.js';
 
@@ -33,6 +33,16 @@ export class RelayCore {
    */
   publish(actor: SessionContext, raw: unknown, checked?: Promise<EventCheck>): Promise<PublishOutcome> {
     return publishEvent(this.parts, actor, raw, checked);
+  }
+
+  /**
+   * EVENT up to the writer's queue, for a transport that pipelines a connection's events into one
+   * commit: `settle` each result in the actor's order (it resolves after the commit with what OK
+   * must say), and wait for it before the next EVENT while `blocksNext`. `earlier` awaits the
+   * actor's unsettled events.
+   */
+  stage(actor: SessionContext, raw: unknown, checked: Promise<EventCheck> | undefined, earlier: EarlierEvents): Promise<StagedEvent> {
+    return stagePublish(this.parts, actor, raw, checked, earlier);
   }
 
   /** Publishes an event the caller already verified (CLI import, tests): the same policies and store. */

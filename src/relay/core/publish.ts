@@ -1,7 +1,7 @@
 import { checkEventShape, computeEventId, markVerified, type NostrEvent, type VerifiedEvent } from '../../nostr/event.js';
 import { DELETION_KIND, kindClass } from '../../nostr/kinds.js';
 import { reason, RelayError, type Reason } from '../../nostr/reasons.js';
-import type { SaveResult, SaveStatus } from '../../storage/types.js';
+import type { DeletionRequest, SaveResult, SaveStatus } from '../../storage/types.js';
 import type { SessionContext } from '../hooks.js';
 import type { CoreParts } from './parts.js';
 import { planDeletion } from './deletion-plan.js';
@@ -139,22 +139,64 @@ async function release(parts: CoreParts, ev: VerifiedEvent, held: Release[]): Pr
 }
 
 /**
- * Takes one event that passed `checkEvent` through policies (pure rejections, then charges),
- * reservations (state claimed atomically before the save, released when it is not stored), the
- * writer (the outcome only after the commit), the observers and then the one live path. Runs in the
- * actor's order, so its effects follow the order of arrival.
+ * How the actor's earlier events are awaited. A transport that lets a connection's next event go
+ * through its policies while the previous one waits for its commit (`stageEvent`) hands this in,
+ * so that the core waits where a rule reads what those events change.
  */
-export async function acceptEvent(parts: CoreParts, actor: SessionContext, verified: VerifiedEvent): Promise<PublishOutcome> {
+export type EarlierEvents = { settled(): Promise<void> };
+
+/**
+ * One event past its policies and reservations and queued for the commit. `settle` waits for the
+ * commit and finishes the event (releases, or observers then live delivery) with what OK must say;
+ * the actor's staged events are settled in their order. While `blocksNext`, the actor's next
+ * event must wait for `settle`: it holds a reservation the next one may build on, and a refused
+ * save gives it back.
+ */
+export type StagedEvent = { settle: () => Promise<PublishOutcome>; blocksNext: boolean };
+
+function answered(outcome: PublishOutcome): StagedEvent {
+  return { settle: () => Promise.resolve(outcome), blocksNext: false };
+}
+
+/**
+ * Takes one event that passed `checkEvent` through policies (pure rejections, then charges),
+ * reservations (state claimed atomically before the save, released when it is not stored) and into
+ * the writer's queue. Runs in the actor's order, so policies, charges and reservations follow the
+ * order of arrival. Policies never read what observers write (hooks.ts), so the next event may be
+ * staged before this one's commit and join the same transaction; a NIP-09 deletion first waits for
+ * `earlier`, because it plans from what is stored.
+ */
+export async function stageEvent(parts: CoreParts, actor: SessionContext, verified: VerifiedEvent, earlier?: EarlierEvents): Promise<StagedEvent> {
+  if (verified.kind === DELETION_KIND) await earlier?.settled();
   const refusal = await firstRefusal(parts, actor, verified);
-  if (refusal) return { accepted: false, why: refusal };
+  if (refusal) return answered({ accepted: false, why: refusal });
   if (kindClass(verified.kind) === 'ephemeral') {
-    parts.live.fanout(verified);
-    return { accepted: true, event: verified };
+    // Delivered when settled, so after the live delivery of the actor's earlier events.
+    return {
+      settle: async () => {
+        parts.live.fanout(verified);
+        return { accepted: true, event: verified };
+      },
+      blocksNext: false,
+    };
   }
   const reserved = await reserve(parts, actor, verified);
-  if (!Array.isArray(reserved)) return { accepted: false, why: reserved };
+  if (!Array.isArray(reserved)) return answered({ accepted: false, why: reserved });
   const deletion = verified.kind === DELETION_KIND ? await planDeletion(verified, parts.store, parts.writer.mayDelete) : undefined;
-  const result = await parts.writer.save(verified, deletion);
+  const saving = parts.writer.save(verified, deletion);
+  return { settle: () => settleSave(parts, actor, verified, saving, reserved, deletion), blocksNext: reserved.length > 0 };
+}
+
+/** After the commit: a refused or failed save gives its reservations back; a stored event is observed, then delivered live. */
+async function settleSave(
+  parts: CoreParts,
+  actor: SessionContext,
+  verified: VerifiedEvent,
+  saving: Promise<SaveResult>,
+  reserved: Release[],
+  deletion: DeletionRequest | undefined,
+): Promise<PublishOutcome> {
+  const result = await saving;
   if (result.status === 'error') {
     parts.logger.error({ connId: actor.connId, eventId: verified.id, err: result.error.message }, 'store failed to save event');
   }
@@ -170,15 +212,36 @@ export async function acceptEvent(parts: CoreParts, actor: SessionContext, verif
   return { ...outcome, event: verified, status: result.status };
 }
 
-/** The whole pipeline for one event: `checkEvent` (or its result, started earlier), then `acceptEvent`. */
-export async function publishEvent(parts: CoreParts, actor: SessionContext, raw: unknown, checked?: Promise<EventCheck>): Promise<PublishOutcome> {
+/** `stageEvent` and then its settling: the whole path of one verified event, resolved after the commit. */
+export async function acceptEvent(parts: CoreParts, actor: SessionContext, verified: VerifiedEvent): Promise<PublishOutcome> {
+  return (await stageEvent(parts, actor, verified)).settle();
+}
+
+/**
+ * The pipeline for one event up to the writer's queue: `checkEvent` (or its result, started
+ * earlier), then `stageEvent`. Never rejects: a failure is an outcome.
+ */
+export async function stagePublish(
+  parts: CoreParts,
+  actor: SessionContext,
+  raw: unknown,
+  checked?: Promise<EventCheck>,
+  earlier?: EarlierEvents,
+): Promise<StagedEvent> {
   const check = await (checked ?? checkEvent(parts, actor, raw));
-  if ('done' in check) return check.done;
+  if ('done' in check) return answered(check.done);
+  const failed = (err: unknown) => failureOutcome(parts, check.event.id, err, actor.connId);
   try {
-    return await acceptEvent(parts, actor, check.event);
+    const staged = await stageEvent(parts, actor, check.event, earlier);
+    return { ...staged, settle: () => staged.settle().catch(failed) };
   } catch (err) {
-    return failureOutcome(parts, check.event.id, err, actor.connId);
+    return answered(failed(err));
   }
+}
+
+/** The whole pipeline for one event, resolved after the commit with what OK must say. */
+export async function publishEvent(parts: CoreParts, actor: SessionContext, raw: unknown, checked?: Promise<EventCheck>): Promise<PublishOutcome> {
+  return (await stagePublish(parts, actor, raw, checked)).settle();
 }
 
 async function runObservers(parts: CoreParts, actor: SessionContext, ev: VerifiedEvent): Promise<void> {
