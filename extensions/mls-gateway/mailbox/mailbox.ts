@@ -90,17 +90,29 @@ export async function fileInMailbox(ctx: GatewayContext, ev: NostrEvent, sender:
   const recipients = [...new Set(tagValues(ev, 'p'))];
   const now = ctx.now();
   const expiresAt = now + ctx.cfg.welcome_ttl;
-  const received = String(arrivalStamp()).padStart(15, '0');
-  for (const recipient of recipients) {
-    const lane = (await takePlace(ctx, recipient, sender, expiresAt)) ? 0 : 1;
-    const queueKey = `${queuePrefix(recipient, ev.kind)}${lane}:${received}:${ev.id}`;
-    const entry: MailboxEntry = { id: ev.id, kind: ev.kind, createdAt: ev.created_at, receivedAt: now, expiresAt, sender, lane, queueKey };
-    await ctx.kv.put(COLLECTIONS.mailbox, mailKey(recipient, ev.id), entry, { expiresAt: expiresAt + GRACE });
-    await ctx.kv.put(COLLECTIONS.mailboxQueue, queueKey, entry, { expiresAt: expiresAt + GRACE });
-    await ctx.kv.put(COLLECTIONS.mailboxExpiry, expiryKey(expiresAt, recipient, ev.id), {}, { expiresAt: expiresAt + GRACE });
-  }
+  const filing: Filing = { ev, sender, now, expiresAt, received: String(arrivalStamp()).padStart(15, '0') };
   const tracked: TrackedEvent = { type: 'mail', recipients, expiresAt };
-  await ctx.kv.put(COLLECTIONS.tracked, ev.id, tracked, { expiresAt: expiresAt + GRACE });
+  // Independent keys, written together: one group commit on SQLite, concurrent RPCs on Firestore.
+  await Promise.all([
+    ...recipients.map((recipient) => fileFor(ctx, filing, recipient)),
+    ctx.kv.put(COLLECTIONS.tracked, ev.id, tracked, { expiresAt: expiresAt + GRACE }),
+  ]);
+}
+
+/** One wrap being filed: who sent it, when, until when it waits, and its place in arrival order. */
+type Filing = { ev: NostrEvent; sender: string; now: number; expiresAt: number; received: string };
+
+/** One recipient's entries of a wrap: its lane (the sender's cap), then the entry, its queue position and its expiry. */
+async function fileFor(ctx: GatewayContext, { ev, sender, now, expiresAt, received }: Filing, recipient: string): Promise<void> {
+  const lane = (await takePlace(ctx, recipient, sender, expiresAt)) ? 0 : 1;
+  const queueKey = `${queuePrefix(recipient, ev.kind)}${lane}:${received}:${ev.id}`;
+  const entry: MailboxEntry = { id: ev.id, kind: ev.kind, createdAt: ev.created_at, receivedAt: now, expiresAt, sender, lane, queueKey };
+  const ttl = { expiresAt: expiresAt + GRACE };
+  await Promise.all([
+    ctx.kv.put(COLLECTIONS.mailbox, mailKey(recipient, ev.id), entry, ttl),
+    ctx.kv.put(COLLECTIONS.mailboxQueue, queueKey, entry, ttl),
+    ctx.kv.put(COLLECTIONS.mailboxExpiry, expiryKey(expiresAt, recipient, ev.id), {}, ttl),
+  ]);
 }
 
 /**
