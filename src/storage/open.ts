@@ -35,6 +35,7 @@ export function sqliteStorageOptions(config: RelayConfig, logger?: Logger): Sqli
   return {
     path: sqlite.path,
     checkpointWorker: sqlite.checkpoint_worker,
+    checkpointIntervalMs: sqlite.checkpoint_interval_ms,
     threads: sqlite.threads,
     writerThread: sqlite.writer_thread,
     readerNice: sqlite.reader_nice,

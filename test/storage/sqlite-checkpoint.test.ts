@@ -96,4 +96,21 @@ describe('sqlite WAL checkpoints in a worker thread', () => {
     expect(await storage.events.count([{ kinds: [1059] }])).toBe(ids.length);
     expect(await storage.events.has(ids[ids.length - 1]!)).toBe(true);
   });
+
+  it('checkpoints at the configured interval (storage.sqlite.checkpoint_interval_ms)', async () => {
+    const copiedWithin = async (checkpointIntervalMs: number): Promise<number> => {
+      const path = dbPath();
+      const storage = await openSqliteStorage({ path, threads: false, checkpointIntervalMs });
+      cleanups.push(() => storage.close());
+      // Let the worker's first run go by, then ~1.5 MB in 10 commits (far below the connection's backstop).
+      await new Promise((r) => setTimeout(r, 300));
+      const before = statSync(path).size;
+      for (let b = 0; b < 10; b++) await storage.events.saveBatch(Array.from({ length: 5 }, (_, i) => ({ event: bulky(b * 5 + i, 30_000) })));
+      await new Promise((r) => setTimeout(r, 1000));
+      return statSync(path).size - before;
+    };
+    expect(await copiedWithin(50)).toBeGreaterThan(1_000_000);
+    // A minute apart: nothing of it reaches the database file within a second.
+    expect(await copiedWithin(60_000)).toBe(0);
+  });
 });

@@ -40,6 +40,8 @@ export type SqliteStorageOptions = {
    * about a second to start under tsx, and their few writes never fill the WAL).
    */
   checkpointWorker?: boolean;
+  /** How often the checkpoint worker runs, in ms. Default 250 (WalCheckpointer). */
+  checkpointIntervalMs?: number;
   /**
    * REQ/COUNT on reader threads (database files). Default true; false runs every event read and
    * write on the relay's connection (test relays: threads cost seconds to start under tsx; the
@@ -100,7 +102,7 @@ export async function openSqliteStorage(opts: SqliteStorageOptions): Promise<Sto
   const lane = new WriteLane();
   try {
     if (isFileBacked(opts.path) && opts.checkpointWorker !== false) {
-      checkpointer = await WalCheckpointer.start(db, opts.path, { onFailure: opts.onCheckpointFailure });
+      checkpointer = await WalCheckpointer.start(db, opts.path, { intervalMs: opts.checkpointIntervalMs, onFailure: opts.onCheckpointFailure });
     }
     const reads = await openReads(db, opts);
     let writes: EventWrites;

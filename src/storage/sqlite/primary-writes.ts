@@ -27,7 +27,7 @@ import { WriterThread } from './writer-thread.js';
  * durability, checkpoint worker (the workers' connections never checkpoint) and writer thread (default
  * off: the primary's event loop does little but relay, and the thread adds a handoff per batch).
  */
-export type PrimaryWritesOptions = Pick<SqliteStorageOptions, 'path' | 'synchronous' | 'checkpointWorker' | 'onCheckpointFailure' | 'writerThread'>;
+export type PrimaryWritesOptions = Pick<SqliteStorageOptions, 'path' | 'synchronous' | 'checkpointWorker' | 'checkpointIntervalMs' | 'onCheckpointFailure' | 'writerThread'>;
 
 /** Carries one request to the connection that commits it; resolves with the reply after the commit. */
 type Commit = (req: UnnumberedWriteRequest, transfer: ArrayBuffer[]) => Promise<WriteReply>;
@@ -60,7 +60,7 @@ export class PrimaryWrites {
     const db = openDatabase(opts.path, synchronous);
     let checkpointer: WalCheckpointer | undefined;
     try {
-      if (opts.checkpointWorker !== false) checkpointer = await WalCheckpointer.start(db, opts.path, { onFailure: opts.onCheckpointFailure });
+      if (opts.checkpointWorker !== false) checkpointer = await WalCheckpointer.start(db, opts.path, { intervalMs: opts.checkpointIntervalMs, onFailure: opts.onCheckpointFailure });
       if (opts.writerThread) {
         const writer = await WriterThread.start({ path: opts.path, synchronous });
         return new PrimaryWrites(db, (req, transfer) => writer.request(req, transfer), writer, checkpointer);

@@ -32,8 +32,8 @@ export const SCHEMA_VERSION = 1;
  * synchronous: NORMAL by default (openSqliteStorage). In WAL mode a commit is written to the WAL
  * before it returns, so `OK true` survives a crash or kill of the process; the WAL is fsynced at
  * checkpoints only, so a power cut or kernel crash may lose the batches committed since the last
- * checkpoint (SQLite syncs the WAL before each checkpoint, and the checkpoint worker runs every 50 ms,
- * so typically well under a second of acknowledged events), never corrupting the file. FULL fsyncs
+ * checkpoint (SQLite syncs the WAL before each checkpoint, and the checkpoint worker runs every
+ * `checkpoint_interval_ms`, 250 ms by default, so typically well under a second of acknowledged events), never corrupting the file. FULL fsyncs
  * every commit, now on the writer thread rather than the event loop, and is the choice when an
  * acknowledged MLS Commit must survive power loss too (openSqliteStorage's `synchronous`; not yet a
  * config key).
