@@ -6,7 +6,7 @@ import { queryBudget, readFilterGated } from './gated-read.js';
 import type { Subscriber } from './live.js';
 import type { LiveSubscription } from './subscription-index.js';
 import type { CoreParts } from './parts.js';
-import { acceptEvent, checkEvent, publishEvent, stagePublish, type EarlierEvents, type EventCheck, type PublishOutcome, type StagedEvent } from './publish.js';
+import { acceptEvent, checkEvent, stagePublish, type EarlierEvents, type EventCheck, type PublishOutcome, type StagedEvent } from './publish.js';
 import { countStored, handOut, readStored, streamStored, type CountResult } from './read.js';
 import { authorizeFilters, parseFilters, type Verb } from './requests.js';
 
@@ -25,14 +25,6 @@ export class RelayCore {
   /** Id, signature and cheap duplicate check; may run ahead of the actor's earlier messages. */
   check(actor: SessionContext, raw: unknown, frame?: string): Promise<EventCheck> {
     return checkEvent(this.parts, actor, raw, frame);
-  }
-
-  /**
-   * EVENT: checks (or takes the check started ahead), policies, charges, reservations, the commit,
-   * observers, then live delivery. Resolves after the commit with what OK must say.
-   */
-  publish(actor: SessionContext, raw: unknown, checked?: Promise<EventCheck>): Promise<PublishOutcome> {
-    return publishEvent(this.parts, actor, raw, checked);
   }
 
   /**

@@ -239,11 +239,6 @@ export async function stagePublish(
   }
 }
 
-/** The whole pipeline for one event, resolved after the commit with what OK must say. */
-export async function publishEvent(parts: CoreParts, actor: SessionContext, raw: unknown, checked?: Promise<EventCheck>): Promise<PublishOutcome> {
-  return (await stagePublish(parts, actor, raw, checked)).settle();
-}
-
 async function runObservers(parts: CoreParts, actor: SessionContext, ev: VerifiedEvent): Promise<void> {
   for (const hook of parts.hooks.onEventSaved) {
     try {
