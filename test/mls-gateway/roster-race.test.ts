@@ -65,3 +65,43 @@ describe('issue 14 item 11: roster race', () => {
     }
   }, 60_000);
 });
+
+// A connection's events go through their policies while earlier ones wait for their commit; a roster
+// change holds its reservation, so the next event waits until it is committed (issue 15, session 6).
+describe('roster changes sent without waiting for OK, over one connection', () => {
+  let relay: TestRelay;
+  let o: RawClient;
+  let m: RawClient;
+
+  beforeAll(async () => {
+    relay = await startGatewayRelay([owner, admin, member, watcher], { membership: 'roster' });
+    [o, m] = [await authedClient(relay.url, owner), await authedClient(relay.url, member)];
+  });
+  afterAll(async () => {
+    for (const c of [o, m]) c.close();
+    await relay.stop();
+  });
+
+  it('applies each in order: a repeated seq is stale, the chain goes on, and the added member can post at once', async () => {
+    const group = `chain-${Math.random().toString(36).slice(2, 10)}`;
+    const ops = [
+      rosterOp(owner, group, 1, 'bootstrap', [admin.pk]),
+      rosterOp(owner, group, 1, 'add', [watcher.pk]),
+      rosterOp(owner, group, 2, 'add', [member.pk]),
+      rosterOp(owner, group, 3, 'promote', [admin.pk]),
+    ];
+    const from = o.messages.length;
+    for (const ev of ops) o.send(['EVENT', ev]);
+    await o.next(() => o.messages.slice(from).filter((x) => x[0] === 'OK').length === ops.length, 5000);
+    const oks = o.messages.slice(from).filter((x) => x[0] === 'OK');
+    expect(oks.map((x) => x[1])).toEqual(ops.map((ev) => ev.id));
+    expect(oks.map((x) => x[2])).toEqual([true, false, true, true]);
+    expect(String(oks[1]![3])).toMatch(/^invalid: stale seq 1/);
+    // The member added by the third op is in the roster: its group message is accepted.
+    // (Signed by a throwaway key, as Marmot's group messages are; the connection is the member's.)
+    const message = signed(identity(), { kind: 445, content: Buffer.alloc(64, 7).toString('base64'), tags: [['h', group]], created_at: now() });
+    expect(await publish(m, message)).toEqual({ ok: true, message: '' });
+    const stored = await o.req('chain', { kinds: [450], '#h': [group] });
+    expect(stored.events.map((e) => e.id).sort()).toEqual([ops[0]!.id, ops[2]!.id, ops[3]!.id].sort());
+  });
+});
