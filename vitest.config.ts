@@ -58,6 +58,7 @@ const FIRESTORE = [
   'test/mls-gateway/e2e-mls-flow.test.ts',
   'test/mls-gateway/firestore-gateway.test.ts',
   'test/mls-gateway/rest-paging.test.ts',
+  'test/relay/pipelined-events.test.ts',
   'test/relay/superseded-versions.test.ts',
   'test/reliability/store-outage.test.ts',
   'test/storage/firestore-outage.test.ts',

@@ -1,21 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient, startTestRelay, type TestRelay } from '../harness.js';
 import { identity, now, signed } from '../helpers.js';
+import { emulatorHost, freshProjectId } from '../storage/firestore-env.js';
 
 // A connection's EVENTs go through their policies in order while earlier ones wait for their
 // commit, so they share commits (issue 15); what a client sees must not change: OKs in order,
 // a REQ after EVENTs reads them, a deletion deletes what the same connection just sent, live
 // delivery follows the order of sending.
 
-let relay: TestRelay;
-beforeAll(async () => {
-  relay = await startTestRelay();
-});
-afterAll(async () => {
-  await relay.stop();
-});
-
-async function saveBatches(): Promise<number> {
+async function saveBatches(relay: TestRelay): Promise<number> {
   const text = await (await fetch(relay.server.metricsUrl)).text();
   const line = text.split('\n').find((l) => l.startsWith('nostr_relay_store_operations_total{') && l.includes('op="save_batch"') && l.includes('outcome="ok"'));
   return line ? Number(line.split(' ').pop()) : 0;
@@ -23,24 +16,25 @@ async function saveBatches(): Promise<number> {
 
 const oks = (c: RawClient) => c.messages.filter((m) => m[0] === 'OK');
 
-describe('one connection, many EVENTs in flight', () => {
+function pipelinedCases(getRelay: () => TestRelay) {
   it('commits them together and answers every OK in the order sent', async () => {
-    const client = await RawClient.open(relay.url);
+    const client = await RawClient.open(getRelay().url);
     const alice = identity();
     const events = Array.from({ length: 40 }, (_, i) => signed(alice, { kind: 1, content: `note ${i}`, created_at: now() - i }));
-    const before = await saveBatches();
+    const relay = getRelay();
+    const before = await saveBatches(relay);
     // Sent in one go, as by a client that does not wait for each OK.
     for (const ev of events) client.send(['EVENT', ev]);
     await client.next(() => oks(client).length === 40, 5000);
     expect(oks(client).map((m) => m[1])).toEqual(events.map((ev) => ev.id));
     expect(oks(client).every((m) => m[2] === true)).toBe(true);
     // One transaction per event before: 40 batches for one connection.
-    expect((await saveBatches()) - before).toBeLessThan(10);
+    expect((await saveBatches(relay)) - before).toBeLessThan(10);
     client.ws.close();
   });
 
   it('a REQ sent right after EVENTs reads all of them', async () => {
-    const client = await RawClient.open(relay.url);
+    const client = await RawClient.open(getRelay().url);
     const bob = identity();
     const events = Array.from({ length: 25 }, (_, i) => signed(bob, { kind: 1, content: `n${i}`, created_at: now() - i }));
     for (const ev of events) client.send(['EVENT', ev]);
@@ -55,7 +49,7 @@ describe('one connection, many EVENTs in flight', () => {
   });
 
   it('a deletion sent right after its targets deletes them; a second client reads nothing', async () => {
-    const client = await RawClient.open(relay.url);
+    const client = await RawClient.open(getRelay().url);
     const carol = identity();
     const targets = Array.from({ length: 5 }, (_, i) => signed(carol, { kind: 1, content: `gone ${i}`, created_at: now() - 10 - i }));
     const deletion = signed(carol, { kind: 5, tags: targets.map((t) => ['e', t.id]) });
@@ -63,7 +57,7 @@ describe('one connection, many EVENTs in flight', () => {
     await client.next((m) => m[0] === 'OK' && m[1] === deletion.id, 5000);
     expect(oks(client).every((m) => m[2] === true)).toBe(true);
 
-    const reader = await RawClient.open(relay.url);
+    const reader = await RawClient.open(getRelay().url);
     reader.send(['REQ', 'gone', { ids: targets.map((t) => t.id) }]);
     await reader.next((m) => m[0] === 'EOSE', 3000);
     expect(reader.messages.filter((m) => m[0] === 'EVENT')).toHaveLength(0);
@@ -78,10 +72,10 @@ describe('one connection, many EVENTs in flight', () => {
 
   it('live subscribers get a connection’s events, stored and ephemeral, in the order it sent them', async () => {
     const dave = identity();
-    const watcher = await RawClient.open(relay.url);
+    const watcher = await RawClient.open(getRelay().url);
     watcher.send(['REQ', 'live', { authors: [dave.pk] }]);
     await watcher.next((m) => m[0] === 'EOSE', 3000);
-    const client = await RawClient.open(relay.url);
+    const client = await RawClient.open(getRelay().url);
     const events = Array.from({ length: 30 }, (_, i) =>
       signed(dave, { kind: i % 3 === 2 ? 20001 : 1, content: `live ${i}`, created_at: now() }),
     );
@@ -91,4 +85,25 @@ describe('one connection, many EVENTs in flight', () => {
     client.ws.close();
     watcher.ws.close();
   });
+}
+
+describe('one connection, many EVENTs in flight (SQLite)', () => {
+  let relay: TestRelay;
+  beforeAll(async () => {
+    relay = await startTestRelay();
+  });
+  afterAll(async () => relay.stop());
+  pipelinedCases(() => relay);
+});
+
+describe.skipIf(!emulatorHost)('one connection, many EVENTs in flight (Firestore emulator)', () => {
+  let relay: TestRelay;
+  beforeAll(async () => {
+    process.env.FIRESTORE_EMULATOR_HOST = emulatorHost!;
+    relay = await startTestRelay({
+      overrides: { storage: { backend: 'firestore', firestore: { project_id: freshProjectId('pipelined') } }, extensions: { enabled: [] } },
+    });
+  });
+  afterAll(async () => relay?.stop());
+  pipelinedCases(() => relay);
 });
