@@ -170,8 +170,6 @@ function assemble(db: Database.Database, engine: EventEngine, kvLane: Pick<Write
     await engine.close();
     await kvLane.idle();
     await stop?.();
-    // Lets SQLite refresh the planner statistics it found worth refreshing during this session.
-    db.pragma('optimize');
     db.close();
   };
   return {

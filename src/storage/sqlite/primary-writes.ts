@@ -102,7 +102,6 @@ export class PrimaryWrites {
     await this.lane.idle();
     await this.writer?.close();
     await this.checkpointer?.stop();
-    this.db.pragma('optimize');
     this.db.close();
   }
 

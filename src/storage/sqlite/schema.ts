@@ -113,4 +113,21 @@ export function applySchema(db: Database, opts: { synchronous: 'NORMAL' | 'FULL'
   }
   db.exec(DDL);
   if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  forgetPlannerStatistics(db);
+}
+
+/**
+ * The relay's few query shapes are planned by SQLite's default heuristics, which sqlite-plans.test.ts
+ * checks. Statistics change those plans, and sampled ones for the worse: the ones `PRAGMA optimize`
+ * wrote (it samples ~2,000 rows per index) said (pubkey, kind) selects no better than pubkey alone,
+ * so a KeyPackage lookup walked the author's whole history (42 ms at 10,000 notes; past the query
+ * budget beyond). So the relay writes none, and drops any a file carries from earlier versions or tools.
+ */
+function forgetPlannerStatistics(db: Database): void {
+  const stat1 = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'").get();
+  // Only when there is something to drop: every connection of a cluster opens through here, and a write needs the lock.
+  if (!stat1 || !db.prepare('SELECT 1 FROM sqlite_stat1 LIMIT 1').get()) return;
+  db.exec('DELETE FROM sqlite_stat1');
+  // Makes this connection's planner reread the (now empty) statistics.
+  db.exec('ANALYZE sqlite_schema');
 }
