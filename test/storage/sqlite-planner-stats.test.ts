@@ -32,32 +32,49 @@ describe('sqlite planner statistics', () => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
 
-  it("finds a prolific author's KeyPackages within a small query budget, whatever statistics the file carries", async () => {
+  const prolificAuthor = async (): Promise<{ path: string; author: string; keyPackage: VerifiedEvent }> => {
     const dir = mkdtempSync(join(tmpdir(), 'mls-relay-stats-'));
     dirs.push(dir);
     const path = join(dir, 'relay.db');
     const author = 'a'.repeat(64);
-    let storage = await openSqliteStorage({ path, threads: false, checkpointWorker: false });
+    const storage = await openSqliteStorage({ path, threads: false, checkpointWorker: false });
     const notes = Array.from({ length: 3000 }, (_, i) => ({ event: event(author, 1, i) }));
     const keyPackage = event(author, 443, 10);
     expect((await storage.events.saveBatch([...notes, { event: keyPackage }])).every((r) => r.status === 'saved')).toBe(true);
     await storage.close();
+    return { path, author, keyPackage };
+  };
 
+  // 200 rows examined at most: each (author, kind) pair is sought in (pubkey, kind, created_at), so the
+  // one KeyPackage is found in a few; the author's 3,000 notes are never walked.
+  const lookUp = async (path: string, author: string): Promise<string[]> => {
+    const storage = await openSqliteStorage({ path, threads: false, checkpointWorker: false });
+    try {
+      const found = await storage.events.query([{ authors: [author], kinds: [443, 30443], limit: 10 }], { budget: { rowsLeft: 200, statementMs: 10_000 } });
+      return found.map((e) => e.id);
+    } finally {
+      await storage.close();
+    }
+  };
+
+  it("finds a prolific author's KeyPackages within a small query budget (no statistics: SQLite's own heuristics)", async () => {
+    const { path, author, keyPackage } = await prolificAuthor();
+    expect(await lookUp(path, author)).toEqual([keyPackage.id]);
+  });
+
+  it('the same with the sampled statistics an earlier version left in the file, which are dropped at open', async () => {
+    const { path, author, keyPackage } = await prolificAuthor();
     const raw = new Database(path);
     raw.exec('ANALYZE');
+    const stat4 = raw.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat4'").get();
+    if (stat4) raw.exec('DELETE FROM sqlite_stat4');
     raw.exec("DELETE FROM sqlite_stat1 WHERE tbl = 'events'");
     const insert = raw.prepare("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('events', ?, ?)");
     for (const [idx, stat] of SAMPLED_STATS) insert.run(idx, stat);
     raw.close();
-
-    storage = await openSqliteStorage({ path, threads: false, checkpointWorker: false });
-    try {
-      // 200 rows examined at most: the (pubkey, kind) index finds the one KeyPackage in a few; the
-      // author's 3,000 notes are never walked.
-      const found = await storage.events.query([{ authors: [author], kinds: [443, 30443], limit: 10 }], { budget: { rowsLeft: 200, statementMs: 10_000 } });
-      expect(found.map((e) => e.id)).toEqual([keyPackage.id]);
-    } finally {
-      await storage.close();
-    }
+    expect(await lookUp(path, author)).toEqual([keyPackage.id]);
+    const reopened = new Database(path, { readonly: true });
+    expect(reopened.prepare('SELECT count(*) FROM sqlite_stat1').pluck().get()).toBe(0);
+    reopened.close();
   });
 });

@@ -31,6 +31,13 @@ describe('sqlite query plans', () => {
     expect(lines.join('\n')).toMatch(/SEARCH e USING INDEX events_pubkey_kind_created \(pubkey=\? AND kind=\?\)/);
   });
 
+  it("an author's KeyPackages (two kinds) seek each (author, kind) pair instead of walking the author's history", () => {
+    const lines = plan({ authors: [A], kinds: [443, 30443], limit: 10 });
+    if (process.env.SHOW_PLANS) console.log('keypackages', lines);
+    expect(lines.filter((l) => /SEARCH e USING INDEX events_pubkey_kind_created \(pubkey=\? AND kind=\?\)/.test(l))).toHaveLength(2);
+    expect(lines.join('\n')).not.toMatch(/events_pubkey_created/);
+  });
+
   it('authors alone walk (pubkey, created_at) newest first instead of sorting the author\'s history', () => {
     const lines = plan({ authors: [A], limit: 50 });
     if (process.env.SHOW_PLANS) console.log('authors', lines);

@@ -82,6 +82,35 @@ function filterParts(filter: Filter, now: number): Parts {
  */
 export function buildPageQuery(filter: Filter, opts: { now: number; pageSize: number; cursor?: PageCursor }): BuiltQuery | undefined {
   if (isEmptyFilter(filter)) return undefined;
+  const pairs = authorKindPairs(filter);
+  if (pairs) return mergedSeeks(pairs.map(([pubkey, kind]) => singlePageQuery({ ...filter, authors: [pubkey], kinds: [kind] }, opts)), opts.pageSize);
+  return singlePageQuery(filter, opts);
+}
+
+/** Most (author, kind) pairs a filter is split into; beyond, one query (the planner's choice). */
+const MAX_SEEK_PAIRS = 32;
+
+/**
+ * The (author, kind) pairs of a filter driven by authors and several kinds (no ids, no tag):
+ * SQLite would walk each author's whole history in events_pubkey_created to avoid a sort (a
+ * KeyPackage lookup, kinds 443 and 30443, of an author of 10,000 notes read all 10,000), so each
+ * pair is sought on its own in events_pubkey_kind_created, newest first, and the pages merged.
+ */
+function authorKindPairs(filter: Filter): [string, number][] | undefined {
+  if (filter.ids || drivingLetter(filter) || !filter.authors || !filter.kinds) return undefined;
+  const n = filter.authors.length * filter.kinds.length;
+  if (n < 2 || n > MAX_SEEK_PAIRS || filter.kinds.length < 2) return undefined;
+  return filter.authors.flatMap((pubkey) => filter.kinds!.map((kind): [string, number] => [pubkey, kind]));
+}
+
+/** The newest `pageSize` rows of several page queries that match disjoint events, in page order. */
+function mergedSeeks(queries: BuiltQuery[], pageSize: number): BuiltQuery {
+  const arms = queries.map((q) => `SELECT * FROM (${q.sql})`);
+  const sql = `SELECT id, created_at, raw FROM (${arms.join(' UNION ALL ')}) ORDER BY created_at DESC, id ASC LIMIT ?`;
+  return { sql, params: [...queries.flatMap((q) => q.params), pageSize] };
+}
+
+function singlePageQuery(filter: Filter, opts: { now: number; pageSize: number; cursor?: PageCursor }): BuiltQuery {
   const { from, at, where, params } = filterParts(filter, opts.now);
   if (opts.cursor) {
     // Written as a range plus a tie-break so the created_at bound stays usable by the index.
