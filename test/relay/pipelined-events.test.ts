@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RawClient, startTestRelay, type TestRelay } from '../harness.js';
+import { expect, it } from 'vitest';
+import { RawClient, type TestRelay } from '../harness.js';
 import { identity, now, signed } from '../helpers.js';
-import { emulatorHost, freshProjectId } from '../storage/firestore-env.js';
+import { onBothStores } from './on-both-stores.js';
 
 // A connection's EVENTs go through their policies in order while earlier ones wait for their
 // commit, so they share commits (issue 15); what a client sees must not change: OKs in order,
@@ -87,23 +87,4 @@ function pipelinedCases(getRelay: () => TestRelay) {
   });
 }
 
-describe('one connection, many EVENTs in flight (SQLite)', () => {
-  let relay: TestRelay;
-  beforeAll(async () => {
-    relay = await startTestRelay();
-  });
-  afterAll(async () => relay.stop());
-  pipelinedCases(() => relay);
-});
-
-describe.skipIf(!emulatorHost)('one connection, many EVENTs in flight (Firestore emulator)', () => {
-  let relay: TestRelay;
-  beforeAll(async () => {
-    process.env.FIRESTORE_EMULATOR_HOST = emulatorHost!;
-    relay = await startTestRelay({
-      overrides: { storage: { backend: 'firestore', firestore: { project_id: freshProjectId('pipelined') } }, extensions: { enabled: [] } },
-    });
-  });
-  afterAll(async () => relay?.stop());
-  pipelinedCases(() => relay);
-});
+onBothStores('one connection, many EVENTs in flight', pipelinedCases);

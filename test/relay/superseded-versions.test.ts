@@ -3,10 +3,10 @@
  * so it is answered `OK false "invalid: ..."` (it was `OK true "duplicate: ..."`, which told clients
  * it was live and fails relay-tester). Same answer on both store backends.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, RawClient, startTestRelay, type TestRelay } from '../harness.js';
+import { expect, it } from 'vitest';
+import { connect, RawClient, type TestRelay } from '../harness.js';
 import { identity, now, signed } from '../helpers.js';
-import { emulatorHost, freshProjectId } from '../storage/firestore-env.js';
+import { onBothStores } from './on-both-stores.js';
 
 const SUPERSEDED = 'invalid: a newer version of this replaceable or addressable event is stored';
 
@@ -48,23 +48,4 @@ function supersededCases(getRelay: () => TestRelay) {
   });
 }
 
-describe('superseded versions on SQLite', () => {
-  let relay: TestRelay;
-  beforeAll(async () => {
-    relay = await startTestRelay();
-  });
-  afterAll(async () => relay?.stop());
-  supersededCases(() => relay);
-});
-
-describe.skipIf(!emulatorHost)('superseded versions on Firestore (emulator)', () => {
-  let relay: TestRelay;
-  beforeAll(async () => {
-    process.env.FIRESTORE_EMULATOR_HOST = emulatorHost!;
-    relay = await startTestRelay({
-      overrides: { storage: { backend: 'firestore', firestore: { project_id: freshProjectId('superseded') } }, extensions: { enabled: [] } },
-    });
-  });
-  afterAll(async () => relay?.stop());
-  supersededCases(() => relay);
-});
+onBothStores('superseded versions', supersededCases);
