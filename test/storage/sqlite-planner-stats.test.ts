@@ -77,4 +77,17 @@ describe('sqlite planner statistics', () => {
     expect(reopened.prepare('SELECT count(*) FROM sqlite_stat1').pluck().get()).toBe(0);
     reopened.close();
   });
+
+  it('drops the sampled keys of a full ANALYZE (sqlite_stat4) as well as the row counts (sqlite_stat1)', async () => {
+    const { path, author, keyPackage } = await prolificAuthor();
+    const raw = new Database(path);
+    raw.exec('ANALYZE');
+    const hasStat4 = raw.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat4'").get() !== undefined;
+    raw.close();
+    expect(await lookUp(path, author)).toEqual([keyPackage.id]);
+    const reopened = new Database(path, { readonly: true });
+    expect(reopened.prepare('SELECT count(*) FROM sqlite_stat1').pluck().get()).toBe(0);
+    if (hasStat4) expect(reopened.prepare('SELECT count(*) FROM sqlite_stat4').pluck().get()).toBe(0);
+    reopened.close();
+  });
 });

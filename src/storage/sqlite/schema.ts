@@ -33,8 +33,9 @@ export const SCHEMA_VERSION = 1;
  * before it returns, so `OK true` survives a crash or kill of the process; the WAL is fsynced at
  * checkpoints only, so a power cut or kernel crash may lose the batches committed since the last
  * checkpoint (SQLite syncs the WAL before each checkpoint, and the checkpoint worker runs every
- * `checkpoint_interval_ms`, 250 ms by default, so typically well under a second of acknowledged events), never corrupting the file. FULL fsyncs
- * every commit, now on the writer thread rather than the event loop, and is the choice when an
+ * `checkpoint_interval_ms`, 250 ms by default, so typically well under a second of acknowledged
+ * events), never corrupting the file. FULL fsyncs every commit, now on the writer thread rather
+ * than the event loop, and is the choice when an
  * acknowledged MLS Commit must survive power loss too (openSqliteStorage's `synchronous`; not yet a
  * config key).
  */
@@ -124,10 +125,12 @@ export function applySchema(db: Database, opts: { synchronous: 'NORMAL' | 'FULL'
  * budget beyond). So the relay writes none, and drops any a file carries from earlier versions or tools.
  */
 function forgetPlannerStatistics(db: Database): void {
-  const stat1 = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'").get();
-  // Only when there is something to drop: every connection of a cluster opens through here, and a write needs the lock.
-  if (!stat1 || !db.prepare('SELECT 1 FROM sqlite_stat1 LIMIT 1').get()) return;
-  db.exec('DELETE FROM sqlite_stat1');
+  // stat1 (rows per index prefix) and stat4 (sampled keys, which better-sqlite3's SQLite also reads).
+  const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('sqlite_stat1', 'sqlite_stat4')").pluck().all() as string[])
+    // Only tables with rows: every connection of a cluster opens through here, and a write needs the lock.
+    .filter((name) => db.prepare(`SELECT 1 FROM ${name} LIMIT 1`).get() !== undefined);
+  if (tables.length === 0) return;
+  for (const name of tables) db.exec(`DELETE FROM ${name}`);
   // Makes this connection's planner reread the (now empty) statistics.
   db.exec('ANALYZE sqlite_schema');
 }
