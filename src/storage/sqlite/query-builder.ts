@@ -97,9 +97,8 @@ const MAX_SEEK_PAIRS = 32;
  * pair is sought on its own in events_pubkey_kind_created, newest first, and the pages merged.
  */
 function authorKindPairs(filter: Filter): [string, number][] | undefined {
-  if (filter.ids || drivingLetter(filter) || !filter.authors || !filter.kinds) return undefined;
-  const n = filter.authors.length * filter.kinds.length;
-  if (n < 2 || n > MAX_SEEK_PAIRS || filter.kinds.length < 2) return undefined;
+  if (filter.ids || drivingLetter(filter) || !filter.authors || !filter.kinds || filter.kinds.length < 2) return undefined;
+  if (filter.authors.length * filter.kinds.length > MAX_SEEK_PAIRS) return undefined;
   return filter.authors.flatMap((pubkey) => filter.kinds!.map((kind): [string, number] => [pubkey, kind]));
 }
 
