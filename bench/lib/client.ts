@@ -11,7 +11,8 @@ export type OkReply = { ok: boolean; message: string };
 /** One connection to the relay under test. */
 export class BenchClient {
   private readonly oks = new Map<string, (r: OkReply) => void>();
-  private readonly eoses = new Map<string, () => void>();
+  /** Pending REQs: resolved at EOSE, rejected at CLOSED. */
+  private readonly eoses = new Map<string, { resolve: () => void; reject: (err: Error) => void }>();
   /**
    * Called for every EVENT frame: subscription id, the event, and when the frame arrived
    * (performance.now() before parsing, so a latency does not include this client's own parse).
@@ -58,15 +59,14 @@ export class BenchClient {
         this.onEvent(msg[1] as string, msg[2] as NostrEvent, receivedAt);
         return;
       case 'EOSE': {
-        const cb = this.eoses.get(msg[1] as string);
+        this.eoses.get(msg[1] as string)?.resolve();
         this.eoses.delete(msg[1] as string);
-        cb?.();
         return;
       }
       case 'CLOSED': {
-        const cb = this.eoses.get(msg[1] as string);
+        // Rejects the REQ's promise: thrown here, in the socket's handler, it killed the bench and left its relay running.
+        this.eoses.get(msg[1] as string)?.reject(new Error(`subscription closed: ${String(msg[2])}`));
         this.eoses.delete(msg[1] as string);
-        if (cb) throw new Error(`subscription closed: ${String(msg[2])}`);
         return;
       }
       case 'AUTH':
@@ -104,8 +104,8 @@ export class BenchClient {
 
   /** Opens a subscription and resolves at EOSE (events before it go to onEvent). */
   req(subId: string, ...filters: object[]): Promise<void> {
-    return new Promise((resolve) => {
-      this.eoses.set(subId, resolve);
+    return new Promise((resolve, reject) => {
+      this.eoses.set(subId, { resolve, reject });
       this.ws.send(JSON.stringify(['REQ', subId, ...filters]));
     });
   }
