@@ -21,6 +21,9 @@ function shapes(ids: string[]): Shape[] {
     // The MLS lookup before inviting someone; its authors here have 10,000 notes and no KeyPackage, so a plan that
     // walks the author's history instead of seeking (pubkey, kind) shows (it did with sampled planner statistics).
     { name: 'KeyPackages of a prolific author (443/30443, limit 10)', filter: (i) => ({ authors: [readers[i % readers.length]!.pubkey], kinds: [443, 30443], limit: 10 }), client: () => 0 },
+    // A profile feed: every kind of one author. The only author index is (pubkey, kind, created_at), so the store
+    // finds the author's kinds first and seeks each; a plan that sorted the author's history would show here.
+    { name: 'authors alone (one prolific author, limit 50)', filter: (i) => ({ authors: [readers[(i + 3) % readers.length]!.pubkey], limit: 50 }), client: () => 0 },
     { name: '#h group (kind 445, limit 100)', filter: (i) => ({ kinds: [445], '#h': [groupId((i * 37) % QUERY_GROUPS)], limit: 100 }), client: () => 0 },
     { name: '#p recipient (kind 1059, limit 100)', filter: (i) => ({ kinds: [1059], '#p': [readers[i % CLIENTS]!.pubkey], limit: 100 }), client: (i) => i % CLIENTS },
     { name: 'ids (20 ids)', filter: (i) => ({ ids: Array.from({ length: 20 }, (_, j) => ids[(i * 20 + j) % ids.length]!) }), client: () => 0 },

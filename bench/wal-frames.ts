@@ -17,7 +17,7 @@ const PRELOAD = 20_000;
 const FRAME_BYTES = 4096 + 24;
 const WAL_HEADER_BYTES = 32;
 /** The secondary indexes of schema.ts, each measured by leaving it out. */
-const INDEXES = ['events_pubkey_kind_created', 'events_pubkey_created', 'events_kind_created', 'events_created', 'tags_eid'];
+const INDEXES = ['events_pubkey_kind_created', 'events_kind_created', 'events_created', 'tags_eid'];
 
 /** WAL frames per event for saving `events` in batches of `batch`, after `preload`, without the `drop`ped indexes. */
 function framesPerEvent(preload: NostrEvent[], events: NostrEvent[], batch: number, drop: string[] = []): number {

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Filter } from '../../src/nostr/filter.js';
-import { buildCountQuery, buildPageQuery, EXAMINE_FUNCTION } from '../../src/storage/sqlite/query-builder.js';
+import { buildCountQuery, buildPageQuery, EXAMINE_FUNCTION, NEXT_KIND_OF_AUTHOR } from '../../src/storage/sqlite/query-builder.js';
 import { applySchema } from '../../src/storage/sqlite/schema.js';
 
 const A = 'a'.repeat(64);
@@ -35,14 +35,26 @@ describe('sqlite query plans', () => {
     const lines = plan({ authors: [A], kinds: [443, 30443], limit: 10 });
     if (process.env.SHOW_PLANS) console.log('keypackages', lines);
     expect(lines.filter((l) => /SEARCH e USING INDEX events_pubkey_kind_created \(pubkey=\? AND kind=\?\)/.test(l))).toHaveLength(2);
-    expect(lines.join('\n')).not.toMatch(/events_pubkey_created/);
   });
 
-  it('authors alone walk (pubkey, created_at) newest first instead of sorting the author\'s history', () => {
-    const lines = plan({ authors: [A], limit: 50 });
-    if (process.env.SHOW_PLANS) console.log('authors', lines);
-    expect(lines.join('\n')).toMatch(/SEARCH e USING INDEX events_pubkey_created \(pubkey=\?\)/);
+  it("authors alone: the runner finds each author's kinds one seek at a time in (pubkey, kind, created_at)", () => {
+    const rows = db.prepare(`EXPLAIN QUERY PLAN ${NEXT_KIND_OF_AUTHOR}`).all(A, -1) as { detail: string }[];
+    const lines = rows.map((r) => r.detail);
+    if (process.env.SHOW_PLANS) console.log('next kind', lines);
+    expect(lines.join('\n')).toMatch(/SEARCH events USING COVERING INDEX events_pubkey_kind_created \(pubkey=\? AND kind>\?\)/);
+    expect(lines.join('\n')).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it('authors alone with one kind found seek (pubkey, kind) newest first', () => {
+    const lines = plan({ authors: [A], kinds: [1], limit: 50 });
+    if (process.env.SHOW_PLANS) console.log('authors, one kind', lines);
+    expect(lines.join('\n')).toMatch(/SEARCH e USING INDEX events_pubkey_kind_created \(pubkey=\? AND kind=\?\)/);
     expect(lines.join('\n')).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
+  });
+
+  it('one author index: an event costs the rowid table, id, (pubkey, kind), (kind), (created_at) and the partial ones', () => {
+    const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' ORDER BY name").pluck().all() as string[]);
+    expect(names).toEqual(['events_coordinate', 'events_created', 'events_expires', 'events_kind_created', 'events_pubkey_kind_created', 'sqlite_autoindex_events_1']);
   });
 
   it('kinds alone seek (kind, created_at) and sort only the id tie-break', () => {

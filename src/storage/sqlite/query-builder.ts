@@ -88,19 +88,33 @@ export function buildPageQuery(filter: Filter, opts: { now: number; pageSize: nu
 }
 
 /** Most (author, kind) pairs a filter is split into; beyond, one query (the planner's choice). */
-const MAX_SEEK_PAIRS = 32;
+export const MAX_SEEK_PAIRS = 32;
 
 /**
  * The (author, kind) pairs of a filter driven by authors and several kinds (no ids, no tag):
- * SQLite would walk each author's whole history in events_pubkey_created to avoid a sort (a
- * KeyPackage lookup, kinds 443 and 30443, of an author of 10,000 notes read all 10,000), so each
- * pair is sought on its own in events_pubkey_kind_created, newest first, and the pages merged.
+ * SQLite would walk each author's whole history to avoid a sort (a KeyPackage lookup, kinds 443
+ * and 30443, of an author of 10,000 notes read all 10,000), so each pair is sought on its own in
+ * events_pubkey_kind_created, newest first, and the pages merged.
  */
 function authorKindPairs(filter: Filter): [string, number][] | undefined {
   if (filter.ids || drivingLetter(filter) || !filter.authors || !filter.kinds || filter.kinds.length < 2) return undefined;
   if (filter.authors.length * filter.kinds.length > MAX_SEEK_PAIRS) return undefined;
   return filter.authors.flatMap((pubkey) => filter.kinds!.map((kind): [string, number] => [pubkey, kind]));
 }
+
+/**
+ * The authors of a filter by authors alone (no ids, kinds or driving tag), few enough to seek by
+ * kind: the runner looks up each author's kinds (NEXT_KIND_OF_AUTHOR) and reads the filter with
+ * them as author × kind seeks, newest first, instead of sorting each author's whole history (the
+ * only author index is events_pubkey_kind_created, schema.ts). Undefined for other filters.
+ */
+export function authorsAlone(filter: Filter): string[] | undefined {
+  if (filter.ids || filter.kinds || drivingLetter(filter) || !filter.authors || filter.authors.length > MAX_SEEK_PAIRS) return undefined;
+  return filter.authors;
+}
+
+/** The smallest kind of an author above a given one: one index seek (SQLite has no skip-scan without statistics). */
+export const NEXT_KIND_OF_AUTHOR = 'SELECT kind FROM events WHERE pubkey = ? AND kind > ? ORDER BY kind LIMIT 1';
 
 /** The newest `pageSize` rows of several page queries that match disjoint events, in page order. */
 function mergedSeeks(queries: BuiltQuery[], pageSize: number): BuiltQuery {

@@ -2,7 +2,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import type { Filter } from '../../nostr/filter.js';
 import { QueryTooExpensiveError, type QueryBudget } from '../types.js';
 import { guarded } from './errors.js';
-import { buildCountQuery, buildPageQuery, EXAMINE_FUNCTION, type PageCursor, type PageRow } from './query-builder.js';
+import { authorsAlone, buildCountQuery, buildPageQuery, EXAMINE_FUNCTION, MAX_SEEK_PAIRS, NEXT_KIND_OF_AUTHOR, type PageCursor, type PageRow } from './query-builder.js';
 
 /** Rows read per statement run; between pages the runner yields (and the caller may abort). */
 export const PAGE_SIZE = 500;
@@ -65,7 +65,8 @@ export class SqliteQueryRunner {
   }
 
   /** The rows of one filter, newest first, its limit applied, in pages of at most PAGE_SIZE rows. */
-  private async *pages(filter: Filter, opts: RunOptions): AsyncGenerator<PageRow[]> {
+  private async *pages(asked: Filter, opts: RunOptions): AsyncGenerator<PageRow[]> {
+    const filter = this.withAuthorKinds(asked, opts.budget);
     let remaining = filter.limit ?? Number.POSITIVE_INFINITY;
     let cursor: PageCursor | undefined;
     while (remaining > 0) {
@@ -82,6 +83,30 @@ export class SqliteQueryRunner {
       await nextTick();
       opts.checkAborted?.();
     }
+  }
+
+  /**
+   * A filter by authors alone, with the kinds its authors have published (an author with none: `kinds: []`,
+   * which matches nothing), so the builder seeks each (author, kind) pair; the filter unchanged when it is
+   * not by authors alone or the pairs pass MAX_SEEK_PAIRS. Each kind found is one seek, taken from the budget.
+   */
+  private withAuthorKinds(filter: Filter, budget: QueryBudget | undefined): Filter {
+    const authors = authorsAlone(filter);
+    if (!authors) return filter;
+    const next = this.prepared(NEXT_KIND_OF_AUTHOR);
+    const kinds = new Set<number>();
+    let pairs = 0;
+    for (const author of authors) {
+      for (let kind = -1; ; ) {
+        const row = next.get(author, kind) as { kind: number } | undefined;
+        if (!row) break;
+        if (++pairs > MAX_SEEK_PAIRS) return filter;
+        kind = row.kind;
+        kinds.add(kind);
+      }
+    }
+    if (budget) budget.rowsLeft -= pairs;
+    return { ...filter, kinds: [...kinds] };
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 
 /** The schema version this code writes; stored in `PRAGMA user_version`. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * Tables and indexes of the SQLite backend.
@@ -19,8 +19,11 @@ export const SCHEMA_VERSION = 1;
  * Why each index exists (every index is one more B-tree write per event; an index no query needs is
  * pure ingest cost):
  * - `id UNIQUE`: the duplicate check before verifying (`has`), `ids` filters, NIP-09 targets.
- * - `events_pubkey_kind_created`: `authors` + `kinds` filters (a member's 10051/10002 lists, KeyPackages), newest first.
- * - `events_pubkey_created`: `authors` without `kinds` (the soak found these scanning the table).
+ * - `events_pubkey_kind_created`: `authors` + `kinds` filters (a member's 10051/10002 lists, KeyPackages), newest
+ *   first; and `authors` alone: the runner first finds the author's kinds in it (one seek per kind) and then seeks
+ *   each (author, kind), so one author index serves both. A second one, (pubkey, created_at), cost 1.6 WAL frames
+ *   per event (MLS messages and gift wraps are signed by throwaway keys, so every author index takes a random leaf
+ *   per event); schema version 2 dropped it.
  * - `events_kind_created`: `kinds` without authors or tags (e.g. all 30443 KeyPackages), newest first.
  * - `events_created`: filters with none of the above (`since`/`until` only, or a tag with several values), newest first.
  * - `events_coordinate` (partial: replaceable and addressable only): one version per coordinate, and its lookup on save.
@@ -51,7 +54,6 @@ CREATE TABLE IF NOT EXISTS events (
   raw        TEXT    NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_pubkey_kind_created ON events (pubkey, kind, created_at);
-CREATE INDEX IF NOT EXISTS events_pubkey_created ON events (pubkey, created_at);
 CREATE INDEX IF NOT EXISTS events_kind_created ON events (kind, created_at);
 CREATE INDEX IF NOT EXISTS events_created ON events (created_at);
 CREATE UNIQUE INDEX IF NOT EXISTS events_coordinate ON events (kind, pubkey, d) WHERE d IS NOT NULL;
@@ -113,8 +115,20 @@ export function applySchema(db: Database, opts: { synchronous: 'NORMAL' | 'FULL'
     throw new Error(`database schema version ${version} is newer than this relay understands (${SCHEMA_VERSION})`);
   }
   db.exec(DDL);
-  if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  if (version < SCHEMA_VERSION) migrate(db);
   forgetPlannerStatistics(db);
+}
+
+/**
+ * Brings a file of an older schema version to this one. Every connection of a cluster opens through
+ * applySchema; the first to take the write lock migrates, the others find the work done.
+ * - 1 → 2: `events_pubkey_created` dropped (see the index list above).
+ */
+function migrate(db: Database): void {
+  db.transaction(() => {
+    db.exec('DROP INDEX IF EXISTS events_pubkey_created');
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
 }
 
 /**
