@@ -12,6 +12,7 @@ import { runPreauthFlood } from './preauth-flood.js';
 import { runHostileQueries } from './hostile-queries.js';
 import { runPeers } from './peers.js';
 import { runWalFrames } from './wal-frames.js';
+import { runFrameParse } from './frame-parse.js';
 import { signerName } from './lib/sign.js';
 import { machineLoad, printTable, type Row } from './lib/stats.js';
 
@@ -29,6 +30,7 @@ const BENCHES: Record<string, Bench> = {
   'hostile-queries': { run: (n) => runHostileQueries(n), defaultSize: 300_000, what: 'expensive REQs beside a bystander (events in the store)' },
   peers: { run: runPeers, defaultSize: 20_000, what: 'mls-relay and strfry, same ingest and fanout loads (events)' },
   'wal-frames': { run: runWalFrames, defaultSize: 5_000, what: 'SQLite page writes per stored event, by batch size and index (events)' },
+  'frame-parse': { run: runFrameParse, defaultSize: 500, what: 'reading one large REQ frame on the event loop (rounds)' },
 };
 
 async function main(): Promise<void> {

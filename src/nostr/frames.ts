@@ -1,4 +1,5 @@
 import type { NostrEvent } from './event.js';
+import { topLevelElements } from './frame-elements.js';
 import { formatReason, type Reason } from './reasons.js';
 
 /** A client-to-relay message after the outer shape check; inner values are still untrusted. */
@@ -9,6 +10,8 @@ export type ClientMessage =
   | { verb: 'CLOSE'; subId: unknown }
   | { verb: 'AUTH'; event: unknown };
 
+const NOT_JSON = 'could not parse message: not valid JSON';
+
 /**
  * Parses one text frame. Returns the message or a problem text for a NOTICE.
  * Deep nesting and huge numbers are left to JSON.parse and the later shape checks.
@@ -18,8 +21,32 @@ export function parseClientMessage(text: string): ClientMessage | string {
   try {
     msg = JSON.parse(text);
   } catch {
-    return 'could not parse message: not valid JSON';
+    return NOT_JSON;
   }
+  return clientMessage(msg);
+}
+
+/**
+ * Parses a large REQ, COUNT or CLOSE frame from its bytes one top-level element at a time, so no
+ * string as long as the frame is made (see LARGE_FRAME_BYTES): the same message or problem text as
+ * parseClientMessage of the decoded frame. Undefined for anything else, to be parsed as text: EVENT
+ * and AUTH need the frame's text anyway (the verify handoff), and a frame that is not a plain array
+ * gets parseClientMessage's answer.
+ */
+export function parseLargeFrame(bytes: Buffer): ClientMessage | string | undefined {
+  const elements = topLevelElements(bytes);
+  const head = elements?.[0];
+  if (!elements || !head) return undefined;
+  try {
+    const verb: unknown = JSON.parse(head.toString());
+    if (verb !== 'REQ' && verb !== 'COUNT' && verb !== 'CLOSE') return undefined;
+    return clientMessage([verb, ...elements.slice(1).map((element) => JSON.parse(element.toString()) as unknown)]);
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+function clientMessage(msg: unknown): ClientMessage | string {
   if (!Array.isArray(msg) || msg.length === 0 || typeof msg[0] !== 'string') {
     return 'could not parse message: expected a JSON array starting with a verb';
   }

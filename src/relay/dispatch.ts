@@ -1,4 +1,5 @@
-import { closedFrame, noticeFrame, okFrame, parseClientMessage, type ClientMessage } from '../nostr/frames.js';
+import { LARGE_FRAME_BYTES } from '../nostr/frame-elements.js';
+import { closedFrame, noticeFrame, okFrame, parseClientMessage, parseLargeFrame, type ClientMessage } from '../nostr/frames.js';
 import { formatReason, reason, type Reason } from '../nostr/reasons.js';
 import { handleAuth } from './auth-verb.js';
 import type { RelayContext } from './context.js';
@@ -58,9 +59,15 @@ function refuse(ctx: RelayContext, session: Session, msg: ClientMessage, why: Re
   session.send(typeof id === 'string' ? okFrame(id.slice(0, 64), false, why) : noticeFrame(formatReason(why)));
 }
 
-/** Parses one text frame and queues its handler on the session (in order). Unparseable frames get a NOTICE. */
-export function dispatchFrame(ctx: RelayContext, session: Session, text: string): void {
-  const msg = parseClientMessage(text);
+/**
+ * Parses one text frame (its text, or its UTF-8 bytes as received) and queues its handler on the session
+ * (in order). Unparseable frames get a NOTICE. A large REQ, COUNT or CLOSE is parsed from its bytes
+ * without decoding the whole frame into one string (parseLargeFrame).
+ */
+export function dispatchFrame(ctx: RelayContext, session: Session, frame: string | Buffer): void {
+  const large = typeof frame !== 'string' && frame.length >= LARGE_FRAME_BYTES ? parseLargeFrame(frame) : undefined;
+  const text = large === undefined ? frame.toString() : '';
+  const msg = large ?? parseClientMessage(text);
   if (typeof msg === 'string') {
     session.send(noticeFrame(`invalid: ${msg}`));
     return;

@@ -100,7 +100,7 @@ export function createWsServer(ctx: RelayContext, sessions: SessionRegistry, opt
       if (isBinary) return void session.send(noticeFrame('invalid: binary frames are not supported'));
       if (size > maxBytes) return void session.send(noticeFrame(`invalid: message is larger than ${maxBytes} bytes`));
       if (!admitted.ok) return void session.send(noticeFrame(formatReason(admitted.reason)));
-      dispatchFrame(ctx, session, data.toString());
+      dispatchFrame(ctx, session, data as Buffer);
     });
     ws.on('error', () => {
       // A protocol error (bad UTF-8, oversized frame) closes this socket only; nothing to do here.
