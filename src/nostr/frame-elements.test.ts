@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { topLevelElements } from './frame-elements.js';
+import { MAX_SPLIT_ELEMENTS, topLevelElements } from './frame-elements.js';
 import { parseClientMessage, parseLargeFrame } from './frames.js';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
@@ -12,6 +12,13 @@ describe('topLevelElements', () => {
     expect(elementsOf(' \n[ "é,ü",  [[1],[2,3]] ] \t')).toEqual([' "é,ü"', '  [[1],[2,3]] ']);
     expect(elementsOf('[]')).toEqual([]);
     expect(elementsOf('[ ]')).toEqual([]);
+  });
+
+  it(`splits at most ${MAX_SPLIT_ELEMENTS} elements (a frame of many tiny ones is cheaper to parse whole)`, () => {
+    const frame = (n: number) => `["REQ","s"${',{}'.repeat(n - 2)}]`;
+    expect(topLevelElements(bytes(frame(MAX_SPLIT_ELEMENTS)))).toHaveLength(MAX_SPLIT_ELEMENTS);
+    expect(topLevelElements(bytes(frame(MAX_SPLIT_ELEMENTS + 1)))).toBeUndefined();
+    expect(parseLargeFrame(bytes(`["REQ","s"${',1'.repeat(500_000)}]`))).toBeUndefined();
   });
 
   it('is undefined when the bytes are not one array: another value, an unclosed string or array, trailing bytes, a mismatched end', () => {
