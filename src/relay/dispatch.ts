@@ -66,8 +66,9 @@ function refuse(ctx: RelayContext, session: Session, msg: ClientMessage, why: Re
  */
 export function dispatchFrame(ctx: RelayContext, session: Session, frame: string | Buffer): void {
   const large = typeof frame !== 'string' && frame.length >= LARGE_FRAME_BYTES ? parseLargeFrame(frame) : undefined;
-  const text = large === undefined ? frame.toString() : '';
-  const msg = large ?? parseClientMessage(text);
+  // The text of every frame parseLargeFrame left alone (an EVENT's goes to the verify handoff).
+  const text = large === undefined ? frame.toString() : undefined;
+  const msg = large ?? parseClientMessage(text as string);
   if (typeof msg === 'string') {
     session.send(noticeFrame(`invalid: ${msg}`));
     return;
@@ -76,7 +77,7 @@ export function dispatchFrame(ctx: RelayContext, session: Session, frame: string
     refuse(ctx, session, msg, reason('rate-limited', 'too many messages waiting on this connection'));
     return;
   }
-  const checked = msg.verb === 'EVENT' ? checkAhead(ctx, session, msg.event, text) : undefined;
+  const checked = msg.verb === 'EVENT' && text !== undefined ? checkAhead(ctx, session, msg.event, text) : undefined;
   if (msg.verb === 'CLOSE') abortRunningQuery(session, msg.subId);
   const handler = handlers[msg.verb] as Handler<typeof msg.verb>;
   session.enqueue(async () => {
