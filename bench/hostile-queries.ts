@@ -13,6 +13,7 @@ import { ingestEvents, ingestLoad } from './ingest.js';
 import { BenchClient } from './lib/client.js';
 import { groupId } from './lib/events.js';
 import { queryReaders, queryStore, QUERY_GROUPS } from './query-store.js';
+import { coreSchema } from '../src/config/schema.js';
 import { startRelayProcess } from './lib/relay-process.js';
 import { benchIdentity, type BenchIdentity } from './lib/sign.js';
 import { int, ms, quantile, type Row } from './lib/stats.js';
@@ -98,7 +99,10 @@ export async function runHostileQueries(n: number, seconds = 10): Promise<Row[]>
   // Quiet and loaded ingest alternate, ROUNDS of each on fresh events: one pair moved by ±30% between runs here.
   const phases = Array.from({ length: 2 * ROUNDS }, () => ingestEvents(INGEST_EVENTS, publishers));
   const allowlist = [...readers, ...publishers].map((r) => r.pubkey);
-  const relay = await startRelayProcess({ dbPath: path, config: { auth: { required: true, allowlist } } });
+  // The members' query allowance as configured (the relay's default unless BENCH_QUERY_ROWS_PER_MINUTE says; 0: off);
+  // every other rate limit is off, so the publishers' ingest is not limited.
+  const rowsPerMinute = Number(process.env.BENCH_QUERY_ROWS_PER_MINUTE ?? coreSchema.rate_limits.query_rows_per_minute.default);
+  const relay = await startRelayProcess({ dbPath: path, config: { auth: { required: true, allowlist }, rate_limits: { query_rows_per_minute: rowsPerMinute } } });
   const rows: Row[] = [];
   try {
     const bystander = await BenchClient.openAs(relay.url, readers[0]!);
@@ -124,6 +128,7 @@ export async function runHostileQueries(n: number, seconds = 10): Promise<Row[]>
     const [quietRate, loadedRate] = [median(quietRates), median(loadedRates)];
     rows.push(
       { bench: 'hostile-queries', what: `bystander REQ→EOSE while 2 members send 20×200-value REQs, p50 / p99 / max (${loaded.length} probes)`, result: `${ms(quantile(loaded, 0.5))} / ${ms(quantile(loaded, 0.99))} / ${ms(Math.max(...loaded))} ms`, target: 'p99 < 100 ms' },
+      { bench: 'hostile-queries', what: 'query allowance per member (rate_limits.query_rows_per_minute; BENCH_QUERY_ROWS_PER_MINUTE)', result: rowsPerMinute === 0 ? 'off' : `${int(rowsPerMinute)} rows/min` },
       { bench: 'hostile-queries', what: `hostile REQs during the probes and the ingest, by outcome`, result: Object.entries(tally).map(([k, v]) => `${k} ${int(v)}`).join(', ') },
       {
         bench: 'hostile-queries',

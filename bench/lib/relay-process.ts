@@ -94,6 +94,7 @@ export async function startRelayProcess(opts: RelayProcessOptions = {}): Promise
       events_per_minute_per_ip: 0,
       group_messages_per_minute: 0,
       reqs_per_minute: 0,
+      query_rows_per_minute: 0,
       connections_per_ip: 0,
       http_per_minute: 0,
     },

@@ -147,6 +147,10 @@ export const coreSchema = {
     events_per_minute: int(600, 'Events per minute per authenticated pubkey (0: unlimited).'),
     events_per_minute_per_ip: int(1200, 'Events per minute per IP (0: unlimited).'),
     reqs_per_minute: int(600, 'REQ and COUNT per minute per connection (0: unlimited).'),
+    query_rows_per_minute: int(
+      2_000_000,
+      'Stored rows (index entries and events) the REQs and COUNTs of one authenticated pubkey (its IP when it has none) may examine per minute, all its connections together (SQLite; each request is still capped by limits.query_max_rows_examined). A member past it has its next request held until its allowance is back, or refused `rate-limited:` when that would take more than 15 s; its connection waits meanwhile. The default allows ten requests a minute that examine the most a request may, and far more of the ones clients send (0: unlimited).',
+    ),
     connections_per_ip: int(100, 'Open WebSocket connections per IP (0: unlimited).'),
     http_per_minute: int(300, 'HTTP API requests per minute per IP (0: unlimited).'),
     inbox_deliveries_per_minute_per_ip: int(

@@ -16,6 +16,8 @@ export type RelayMetrics = {
   invalidSignatures: Counter;
   slowClientsDropped: Counter;
   authFailures: Counter<'reason'>;
+  /** REQ/COUNT held back or refused because their member spent rate_limits.query_rows_per_minute. */
+  queryAllowance: Counter<'outcome'>;
   /** The `kind` label values of eventsTotal. */
   kindLabels: KindLabels;
 };
@@ -89,6 +91,12 @@ export function createMetrics(): RelayMetrics {
       name: 'nostr_relay_auth_failures_total',
       help: 'Refused NIP-42 AUTH attempts by reason prefix',
       labelNames: ['reason'],
+      registers,
+    }),
+    queryAllowance: new Counter({
+      name: 'nostr_relay_query_allowance_total',
+      help: 'REQ and COUNT whose member had examined more stored rows than rate_limits.query_rows_per_minute allows: delayed (held until the allowance was back) or refused (rate-limited)',
+      labelNames: ['outcome'],
       registers,
     }),
   };

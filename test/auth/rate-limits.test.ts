@@ -9,6 +9,7 @@ const limits: RateLimitConfig = {
   events_per_minute: 5,
   events_per_minute_per_ip: 8,
   reqs_per_minute: 2,
+  query_rows_per_minute: 0,
   connections_per_ip: 2,
   http_per_minute: 0,
   inbox_deliveries_per_minute_per_ip: 0,
@@ -34,6 +35,27 @@ describe('TokenBucket', () => {
     expect(bucket.size).toBeLessThanOrEqual(100);
     expect(bucket.size).toBeGreaterThanOrEqual(50);
     expect(bucket.take('ip-999', 0)).toBe(false); // recent keys are kept
+  });
+});
+
+describe('TokenBucket debt', () => {
+  it('spend goes below zero and debtMs says when the debt is paid back at the refill rate', () => {
+    const bucket = new TokenBucket({ limit: 600, windowMs: 60_000 }); // 10 tokens a second
+    bucket.spend('m', 500, 0);
+    expect(bucket.debtMs('m', 0)).toBe(0);
+    bucket.spend('m', 300, 0); // 100 - 300 = -200: 20 s
+    expect(bucket.debtMs('m', 0)).toBe(20_000);
+    expect(bucket.debtMs('m', 15_000)).toBe(5_000);
+    expect(bucket.debtMs('m', 20_000)).toBe(0);
+    expect(bucket.take('m', 20_000)).toBe(false);
+    expect(bucket.debtMs('other', 0)).toBe(0);
+  });
+
+  it('is a no-op at limit 0', () => {
+    const bucket = new TokenBucket({ limit: 0, windowMs: 60_000 });
+    bucket.spend('m', 1e9, 0);
+    expect(bucket.debtMs('m', 0)).toBe(0);
+    expect(bucket.size).toBe(0);
   });
 });
 

@@ -2,12 +2,12 @@ import type { NostrEvent, VerifiedEvent } from '../../nostr/event.js';
 import type { Filter } from '../../nostr/filter.js';
 import type { Reason } from '../../nostr/reasons.js';
 import type { SessionContext } from '../hooks.js';
-import { queryBudget, readFilterGated } from './gated-read.js';
+import { readFilterGated } from './gated-read.js';
 import type { Subscriber } from './live.js';
 import type { LiveSubscription } from './subscription-index.js';
 import type { CoreParts } from './parts.js';
 import { acceptEvent, checkEvent, stagePublish, type EarlierEvents, type EventCheck, type PublishOutcome, type StagedEvent } from './publish.js';
-import { countStored, handOut, readStored, streamStored, type CountResult } from './read.js';
+import { countStored, handOut, meteredRead, readStored, streamStored, type CountResult } from './read.js';
 import { authorizeFilters, parseFilters, type Verb } from './requests.js';
 
 export type { EarlierEvents, EventCheck, PublishOutcome, StagedEvent } from './publish.js';
@@ -70,7 +70,7 @@ export class RelayCore {
   readFilter(actor: SessionContext, filter: Filter, want: number): Promise<NostrEvent[]> {
     const { limits } = this.parts.config;
     const scan = { left: Math.max(limits.max_count, limits.max_request_events, want) };
-    return readFilterGated(this.parts, actor, filter, want, { scan, budget: queryBudget(this.parts.config) });
+    return meteredRead(this.parts, actor, (budget) => readFilterGated(this.parts, actor, filter, want, { scan, budget }));
   }
 
   /** The overwriteResults hooks over events about to be handed to `actor`. */

@@ -9,6 +9,7 @@ import { RECIPIENT_ONLY_KINDS, registerRecipientOnlyKinds } from '../policies/au
 import { RelayCore } from './core.js';
 import { deletionRule } from './deletion-rule.js';
 import { LiveFanout } from './live.js';
+import { QueryAllowance } from './query-allowance.js';
 import type { AccessPolicy } from './parts.js';
 import { combineReadGates } from './read-gate.js';
 import { Writer } from './writer.js';
@@ -46,6 +47,7 @@ export function createRelayCore(ports: CorePorts): RelayCore {
     onDeleted: hooks.onEventsDeleted,
   });
   const preauth = new PreauthGuard(config, access);
+  const queries = new QueryAllowance(() => config().rate_limits.query_rows_per_minute, metrics.queryAllowance);
   return new RelayCore({
     get config() {
       return config();
@@ -60,5 +62,6 @@ export function createRelayCore(ports: CorePorts): RelayCore {
     verify,
     access,
     preauth,
+    queries,
   });
 }

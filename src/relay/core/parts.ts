@@ -6,6 +6,7 @@ import type { EventStore } from '../../storage/types.js';
 import type { RelayHooks } from '../hooks.js';
 import type { PreauthGuard } from '../preauth.js';
 import type { LiveFanout } from './live.js';
+import type { QueryAllowance } from './query-allowance.js';
 import type { CombinedReadGate } from './read-gate.js';
 import type { Writer } from './writer.js';
 
@@ -36,4 +37,6 @@ export type CoreParts = {
   access: AccessPolicy;
   /** What connections without an allowed identity may cost (frame cap, byte budget, verifier share). */
   preauth: PreauthGuard;
+  /** The stored rows each member's REQs and COUNTs may examine per minute (every read of an actor passes it). */
+  queries: QueryAllowance;
 };

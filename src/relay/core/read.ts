@@ -1,6 +1,7 @@
 import type { NostrEvent } from '../../nostr/event.js';
 import { isEmptyFilter, type Filter } from '../../nostr/filter.js';
 import { serializeEvent } from '../../nostr/frames.js';
+import type { QueryBudget } from '../../storage/types.js';
 import { narrowResults, type SessionContext } from '../hooks.js';
 import { queryBudget, readFilterGated, readGated } from './gated-read.js';
 import type { CoreParts } from './parts.js';
@@ -17,6 +18,14 @@ export function handOut(parts: CoreParts, actor: SessionContext, filters: Filter
 }
 
 /**
+ * Runs one request's store reads under `actor`'s query allowance (QueryAllowance): it may wait first,
+ * then reads with a fresh query budget, whose rows examined are charged to the member.
+ */
+export function meteredRead<T>(parts: CoreParts, actor: SessionContext, read: (budget: QueryBudget) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  return parts.queries.metered(actor, queryBudget(parts.config), read, signal);
+}
+
+/**
  * The stored events of authorized filters `actor` may read, newest first: the read gate before each
  * filter's limit, the request's scan and query budgets, at most `limits.max_request_events`, then
  * handed out. Throws QueryTooExpensiveError when the store's budget is spent.
@@ -27,7 +36,12 @@ export async function readStored(parts: CoreParts, actor: SessionContext, filter
   const { limits } = parts.config;
   // Gated filters look at no more than max(max_count, max_request_events) stored events.
   const scan = { left: Math.max(limits.max_count, limits.max_request_events) };
-  const events = await readGated(parts, actor, queryable, { ...(signal ? { signal } : {}), scan, budget: queryBudget(parts.config), defaultLimit: limits.default_limit });
+  const events = await meteredRead(
+    parts,
+    actor,
+    (budget) => readGated(parts, actor, queryable, { ...(signal ? { signal } : {}), scan, budget, defaultLimit: limits.default_limit }),
+    signal,
+  );
   if (signal?.aborted) return [];
   // shareLimits kept the filters' limits within max_request_events, give or take one per filter.
   const readable = events.slice(0, limits.max_request_events).filter((ev) => parts.gate.canRead(actor, ev));
@@ -61,15 +75,16 @@ export type CountResult = { count: number; approximate: boolean };
 async function countReadable(parts: CoreParts, actor: SessionContext, filters: Filter[], max: number): Promise<CountResult> {
   const share = Math.max(1, Math.floor(max / filters.length));
   const scan = { left: 2 * max };
-  const budget = queryBudget(parts.config);
-  const seen = new Set<string>();
-  let approximate = false;
-  for (const filter of filters) {
-    const readable = await readFilterGated(parts, actor, filter, share, { scan, budget });
-    for (const ev of readable) seen.add(ev.id);
-    if (readable.length >= share) approximate = true;
-  }
-  return { count: seen.size, approximate };
+  return meteredRead(parts, actor, async (budget) => {
+    const seen = new Set<string>();
+    let approximate = false;
+    for (const filter of filters) {
+      const readable = await readFilterGated(parts, actor, filter, share, { scan, budget });
+      for (const ev of readable) seen.add(ev.id);
+      if (readable.length >= share) approximate = true;
+    }
+    return { count: seen.size, approximate };
+  });
 }
 
 /**
@@ -82,6 +97,6 @@ export async function countStored(parts: CoreParts, actor: SessionContext, filte
   const max = parts.config.limits.max_count;
   if (queryable.length === 0) return { count: 0, approximate: false };
   if (parts.gate.mayGate(queryable)) return countReadable(parts, actor, queryable, max);
-  const count = await parts.store.count(queryable, { max, budget: queryBudget(parts.config) });
+  const count = await meteredRead(parts, actor, (budget) => parts.store.count(queryable, { max, budget }));
   return { count, approximate: count >= max };
 }

@@ -69,6 +69,29 @@ export class TokenBucket {
     return true;
   }
 
+  /**
+   * Takes `cost` tokens whether or not there are that many: the bucket may go into debt, which it
+   * pays back at the refill rate (a cost known only afterwards, such as the rows a query examined).
+   */
+  spend(key: string, cost: number, nowMs = Date.now()): void {
+    const limit = this.limit;
+    if (limit <= 0 || cost <= 0) return;
+    const b = this.buckets.get(key);
+    if (b) {
+      b.tokens = this.refilled(b, nowMs) - cost;
+      b.at = nowMs;
+      return;
+    }
+    if (this.buckets.size >= this.maxKeys) this.prune(nowMs);
+    this.buckets.set(key, { tokens: limit - cost, at: nowMs });
+  }
+
+  /** Milliseconds until `key` is out of debt (0 when it is not in debt). */
+  debtMs(key: string, nowMs = Date.now()): number {
+    const tokens = this.available(key, nowMs);
+    return tokens >= 0 ? 0 : Math.ceil((-tokens * this.opts.windowMs) / this.limit);
+  }
+
   /** Keys tracked now. */
   get size(): number {
     return this.buckets.size;
