@@ -3,6 +3,8 @@
  * runs on the string length before any bytes are allocated.
  */
 
+import { isPaddedBase64 } from '../base64.js';
+
 /** Largest decoded KeyPackage content we accept: 64 KiB (a real KeyPackage is ~360 bytes). */
 export const MAX_KEYPACKAGE_BYTES = 64 * 1024;
 
@@ -12,8 +14,6 @@ export type ContentEncoding = 'hex' | 'base64';
 /** Result of decoding: the bytes, or a reason without prefix. */
 export type DecodeResult = { ok: true; bytes: Uint8Array } | { ok: false; reason: string };
 
-// Standard alphabet with mandatory padding (RFC 4648 §4), as Marmot requires; URL-safe input is refused.
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 
 /** Upper bound of the decoded size of a string in the given encoding, without decoding it. */
@@ -34,7 +34,8 @@ export function decodeContent(text: string, encoding: ContentEncoding): DecodeRe
     if (!HEX.test(text)) return { ok: false, reason: 'content is not valid hex' };
     return { ok: true, bytes: new Uint8Array(Buffer.from(text, 'hex')) };
   }
-  // Buffer's base64 decoder skips bad characters silently, so the alphabet is checked first.
-  if (!BASE64.test(text)) return { ok: false, reason: 'content is not valid base64' };
+  // Buffer's base64 decoder skips bad characters silently, so the alphabet is checked first (standard, padded:
+  // Marmot's rule; URL-safe input is refused).
+  if (!isPaddedBase64(text)) return { ok: false, reason: 'content is not valid base64' };
   return { ok: true, bytes: new Uint8Array(Buffer.from(text, 'base64')) };
 }

@@ -2,6 +2,7 @@ import { isHex64, tagValues, type NostrEvent } from '../../../src/nostr/event.js
 import { ACCEPT, reason, type Reason } from '../../../src/nostr/reasons.js';
 import type { RejectEvent } from '../../../src/relay/hooks.js';
 import type { GatewayContext } from '../context.js';
+import { isPaddedBase64 } from '../base64.js';
 import { isGroupId } from '../group-id.js';
 import {
   GIFT_WRAP_KIND,
@@ -16,11 +17,9 @@ import { strictRefusal, type Profile } from '../profile.js';
 /** Smallest decoded kind 445 content: a 12-byte nonce and a 16-byte AEAD tag. */
 export const MIN_GROUP_MESSAGE_BYTES = 28;
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-
 /** Bytes that a padded base64 string decodes to, or undefined when it is not base64. */
 export function base64DecodedLength(text: string): number | undefined {
-  if (text.length % 4 !== 0 || !BASE64.test(text)) return undefined;
+  if (!isPaddedBase64(text)) return undefined;
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   return (text.length / 4) * 3 - padding;
 }
