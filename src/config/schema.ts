@@ -149,7 +149,7 @@ export const coreSchema = {
     reqs_per_minute: int(600, 'REQ and COUNT per minute per connection (0: unlimited).'),
     query_rows_per_minute: int(
       2_000_000,
-      'Stored rows (index entries and events) the REQs and COUNTs of one authenticated pubkey (its IP when it has none) may examine per minute, all its connections together (SQLite; each request is still capped by limits.query_max_rows_examined). A member past it has its next request held until its allowance is back, or refused `rate-limited:` when that would take more than 15 s; its connection waits meanwhile. The default allows ten requests a minute that examine the most a request may, and far more of the ones clients send (0: unlimited).',
+      'What the REQs and COUNTs of one authenticated pubkey (its IP when it has none) may cost per minute, all its connections together: one per filter value (a seek and a live-index entry) and one per stored row (index entry or event) their reads examine on SQLite (each request is still capped by limits.query_max_rows_examined). A member past it has its next request held until its allowance is back, or refused `rate-limited:` when that would take more than 15 s; its connection waits meanwhile. The default allows ten requests a minute that examine the most a request may, and far more of the ones clients send (0: unlimited).',
     ),
     connections_per_ip: int(100, 'Open WebSocket connections per IP (0: unlimited).'),
     http_per_minute: int(300, 'HTTP API requests per minute per IP (0: unlimited).'),

@@ -1,6 +1,6 @@
 import type { Filter } from '../nostr/filter.js';
 import { closedFrame } from '../nostr/frames.js';
-import { reason, RelayError } from '../nostr/reasons.js';
+import { reason } from '../nostr/reasons.js';
 import { QueryTooExpensiveError } from '../storage/types.js';
 import type { RelayContext } from './context.js';
 import type { Session } from './session.js';
@@ -56,13 +56,12 @@ export async function openRequest(
 }
 
 /**
- * Answers a REQ or COUNT whose read failed with `CLOSED`: too expensive or past the member's query
- * allowance (the client is at fault: no error log, not a store error), or a store failure (logged, "try again").
+ * Answers a REQ or COUNT whose read failed with `CLOSED`: too expensive (the client's filters are at
+ * fault: no error log, not a store error) or a store failure (logged, "try again").
  */
 export function closeFailedRead(ctx: RelayContext, session: Session, subId: string, op: 'query' | 'count', err: unknown): void {
-  if (err instanceof RelayError) {
-    // Past the request's query budget, or its member's query allowance (rate-limited).
-    if (err instanceof QueryTooExpensiveError) ctx.metrics.storeOps.inc({ op, outcome: 'too_expensive' });
+  if (err instanceof QueryTooExpensiveError) {
+    ctx.metrics.storeOps.inc({ op, outcome: 'too_expensive' });
     session.send(closedFrame(subId, err.reason));
     return;
   }

@@ -22,7 +22,9 @@ export async function handleReq(ctx: RelayContext, session: Session, subId: unkn
   // NIP-01: a REQ with an existing id replaces it, also when the new one is refused.
   if (typeof subId === 'string') removeSubscription(ctx, session, subId);
   const request = await openRequest(ctx, session, subId, rawFilters, 'REQ');
-  if (!request) return;
+  // The connection may have closed while the request waited (the member's query allowance, a hook): its
+  // subscriptions are already gone, and one filed now would stay in the live index for good.
+  if (!request || session.closed) return;
   const { id, filters } = request;
   if (session.subs.size >= ctx.config.limits.max_subscriptions) {
     session.send(closedFrame(id, reason('rate-limited', `too many open subscriptions (max ${ctx.config.limits.max_subscriptions})`)));

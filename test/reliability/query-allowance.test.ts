@@ -9,9 +9,9 @@ import { identity, now, signed } from '../helpers.js';
 import { clientAs } from '../auth/e2e-support.js';
 import { restCall } from '../mls-gateway/e2e-support.js';
 
-const [publisher, spender, bystander, heavy] = [identity(), identity(), identity(), identity()];
+const [publisher, spender, bystander, heavy, leaver] = [identity(), identity(), identity(), identity(), identity()];
 const GROUPS = Array.from({ length: 100 }, (_, i) => `group-${i}`);
-/** Three filters over every group: past the 1,000 rows one request may examine. */
+/** Three filters over every group (303 values): past the 1,000 rows one request may examine. */
 const expensive = (): object[] => Array.from({ length: 3 }, (_, f) => ({ '#h': GROUPS, kinds: [445], until: now() - f }));
 const TOO_EXPENSIVE = 'error: query too expensive: narrow the filters (fewer values, kinds, a since/until window)';
 
@@ -22,7 +22,7 @@ describe('issue 15: query allowance per member', () => {
   beforeAll(async () => {
     relay = await startTestRelay({
       overrides: {
-        auth: { required: true, allowlist: [publisher.pk, spender.pk, bystander.pk, heavy.pk] },
+        auth: { required: true, allowlist: [publisher.pk, spender.pk, bystander.pk, heavy.pk, leaver.pk] },
         // 1,000 rows a minute: one request that spends its whole budget leaves its member at zero.
         limits: { query_max_rows_examined: 1000 },
         rate_limits: { events_per_minute: 0, events_per_minute_per_ip: 0, group_messages_per_minute: 0, query_rows_per_minute: 1000 },
@@ -42,14 +42,36 @@ describe('issue 15: query allowance per member', () => {
     await relay.stop();
   });
 
-  const allowance = (): Promise<string> => relay.server.metrics.registry.getSingleMetricAsString('nostr_relay_query_allowance_total');
+  /** nostr_relay_query_allowance_total{outcome} now. */
+  const allowance = async (outcome: 'delayed' | 'refused'): Promise<number> => {
+    const text = await relay.server.metrics.registry.getSingleMetricAsString('nostr_relay_query_allowance_total');
+    return Number(new RegExp(`outcome="${outcome}"} (\\d+)`).exec(text)?.[1] ?? 0);
+  };
+
+  it('a REQ held while its connection closes files no live subscription', async () => {
+    const active = async (): Promise<number> => {
+      const text = await relay.server.metrics.registry.getSingleMetricAsString('nostr_relay_subscriptions_active');
+      return Number(/nostr_relay_subscriptions_active (\d+)/.exec(text)?.[1]);
+    };
+    const before = await active(); // first test: no connection of another test is still closing
+    const m = await clientAs(relay.url, leaver);
+    expect((await m.req('x', { kinds: [445], limit: 5000 })).closed).toBe(TOO_EXPENSIVE);
+    expect((await m.req('w', { '#h': [GROUPS[0]], kinds: [445], limit: 5 })).events).toHaveLength(5); // in debt for well under a second
+    m.send(['REQ', 'z', { '#h': [GROUPS[1]], limit: 1 }]);
+    m.close();
+    await new Promise((r) => setTimeout(r, 1500)); // past the wait
+    expect(await active()).toBe(before);
+  });
 
   it("holds a member's next REQ until its spent allowance is back, while another member's REQ is answered at once", async () => {
     const m = await clientAs(relay.url, spender);
     const b = await clientAs(relay.url, bystander);
+    const delayed = await allowance('delayed');
     try {
-      expect((await m.req('x', ...expensive())).closed).toBe(TOO_EXPENSIVE); // 1,000 rows: the allowance is at zero
-      const first = await m.req('a', { '#h': [GROUPS[0]], kinds: [445], limit: 5 }); // admitted at zero: now in debt
+      // One value and 1,000 rows examined: the member is one row in debt.
+      expect((await m.req('x', { kinds: [445], limit: 5000 })).closed).toBe(TOO_EXPENSIVE);
+      // Waits for that row (60 ms), then spends 2 values and the rows it reads: deeper in debt.
+      const first = await m.req('a', { '#h': [GROUPS[0]], kinds: [445], limit: 5 });
       expect(first.events).toHaveLength(5);
       const order: string[] = [];
       const held = m.req('b', { '#h': [GROUPS[1]], kinds: [445], limit: 5 }).then((r) => (order.push('member in debt'), r));
@@ -59,7 +81,7 @@ describe('issue 15: query allowance per member', () => {
       expect(late.closed).toBeUndefined();
       expect(late.events).toHaveLength(5);
       expect(prompt.events).toHaveLength(5);
-      expect(await allowance()).toContain('outcome="delayed"} 1');
+      expect((await allowance('delayed')) - delayed).toBe(2);
     } finally {
       m.close();
       b.close();
@@ -70,11 +92,12 @@ describe('issue 15: query allowance per member', () => {
     const m = await clientAs(relay.url, heavy);
     const second = await clientAs(relay.url, heavy);
     const b = await clientAs(relay.url, bystander);
+    const refusedBefore = await allowance('refused');
     try {
-      expect((await m.req('x1', ...expensive())).closed).toBe(TOO_EXPENSIVE); // allowance at zero
-      expect((await m.req('x2', ...expensive())).closed).toBe(TOO_EXPENSIVE); // admitted at zero: 1,000 rows in debt, a minute
+      // 303 filter values and 1,000 rows examined: 303 in debt, 18 s at 1,000 a minute.
+      expect((await m.req('x', ...expensive())).closed).toBe(TOO_EXPENSIVE);
       const refused = await m.req('y', { '#h': [GROUPS[0]], kinds: [445], limit: 5 });
-      expect(refused.closed).toMatch(/^rate-limited: your queries examined too many stored rows, retry in (59|60) s$/);
+      expect(refused.closed).toMatch(/^rate-limited: your queries cost too much \(stored rows examined, filter values\), retry in \d+ s$/);
       expect(refused.events).toHaveLength(0);
       expect((await second.req('z', { '#h': [GROUPS[0]], limit: 1 })).closed).toMatch(/^rate-limited: /);
       const count = await second.request(['COUNT', 'n', { '#h': [GROUPS[0]] }], (f) => f[1] === 'n');
@@ -84,7 +107,7 @@ describe('issue 15: query allowance per member', () => {
       const fine = await b.req('f', { '#h': [GROUPS[3]], kinds: [445], limit: 5 });
       expect(fine.closed).toBeUndefined();
       expect(fine.events).toHaveLength(5);
-      expect(await allowance()).toContain('outcome="refused"} 3');
+      expect((await allowance('refused')) - refusedBefore).toBe(3);
     } finally {
       m.close();
       second.close();
@@ -117,6 +140,7 @@ describe('issue 15: the query allowance on the REST reads too', () => {
   it('a member in debt from its REQs is answered 429 rate-limited: by the REST reads', async () => {
     const m = await clientAs(relay.url, heavy);
     try {
+      // One value and 1,000 rows each: the second waits for the first's debt (one row), then leaves ~1,000 rows of debt.
       for (const sub of ['x1', 'x2']) expect((await m.req(sub, { kinds: [1], limit: 5000 })).closed).toBe(TOO_EXPENSIVE);
       const res = await restCall(relay, heavy, 'POST', '/messages/missed', {});
       expect(res.status).toBe(429);

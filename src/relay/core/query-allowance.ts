@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { RelayError } from '../../nostr/reasons.js';
+import { reason, type Reason } from '../../nostr/reasons.js';
 import type { QueryBudget } from '../../storage/types.js';
 import type { SessionContext } from '../hooks.js';
 import { principal, TokenBucket } from '../policies/rate-limits.js';
@@ -11,9 +11,11 @@ export const MAX_QUERY_WAIT_MS = 15_000;
 export type AllowanceCounter = { inc(labels: { outcome: 'delayed' | 'refused' }): void };
 
 /**
- * The stored rows a member's REQs and COUNTs may examine per minute (`rate_limits.query_rows_per_minute`),
- * all its connections together. Each request is capped by its own budget (limits.query_max_rows_examined);
- * this bounds how often a member may spend it. A request's cost is known only afterwards, so the member
+ * What a member's REQs and COUNTs may cost per minute (`rate_limits.query_rows_per_minute`), all its
+ * connections together: one per filter value (each is a seek and an entry in the live index: a
+ * 20 × 200-value REQ costs the event loop milliseconds even when it matches nothing) and one per stored
+ * row its reads examine. Each request is capped by its own budget (limits.query_max_rows_examined);
+ * this bounds how often a member may spend it. A read's cost is known only afterwards, so the member
  * goes into debt and its next request waits until the debt is paid back: a member whose requests wait
  * for their answers is slowed to its allowance, and one that sends without waiting fills its
  * connection's queue until the relay stops reading its socket (Session backpressure) — either way the
@@ -32,37 +34,31 @@ export class QueryAllowance {
   }
 
   /**
-   * Resolves once `actor`'s member is out of debt (at once, normally), or when `signal` aborts;
-   * throws a `rate-limited` RelayError when that would take longer than MAX_QUERY_WAIT_MS.
+   * Admits one request of `values` filter values once `actor`'s member is out of debt (at once,
+   * normally) and charges them; a `rate-limited` reason when the wait would pass MAX_QUERY_WAIT_MS.
    */
-  async admit(actor: SessionContext, signal?: AbortSignal): Promise<void> {
-    const wait = this.bucket.debtMs(principal(actor), this.clock());
-    if (wait === 0) return;
+  async admit(actor: SessionContext, values: number): Promise<Reason | undefined> {
+    const key = principal(actor);
+    const wait = this.bucket.debtMs(key, this.clock());
     if (wait > MAX_QUERY_WAIT_MS) {
       this.counter?.inc({ outcome: 'refused' });
-      throw new RelayError('rate-limited', `your queries examined too many stored rows, retry in ${Math.ceil(wait / 1000)} s`);
+      return reason('rate-limited', `your queries cost too much (stored rows examined, filter values), retry in ${Math.ceil(wait / 1000)} s`);
     }
-    this.counter?.inc({ outcome: 'delayed' });
-    // An abort (CLOSE, a closed connection) ends the wait; the read then finds the signal aborted.
-    await delay(wait, undefined, signal ? { signal } : {}).catch(() => undefined);
+    if (wait > 0) {
+      this.counter?.inc({ outcome: 'delayed' });
+      await delay(wait);
+    }
+    this.bucket.spend(key, values, this.clock());
+    return undefined;
   }
 
-  /** Charges the rows one request examined to `actor`'s member. */
-  spend(actor: SessionContext, rows: number): void {
-    this.bucket.spend(principal(actor), rows, this.clock());
-  }
-
-  /**
-   * Runs one request's reads under the allowance: waits for admission, gives `read` the request's
-   * fresh budget, and charges what it examined — also when it ran out (query too expensive) or failed.
-   */
-  async metered<T>(actor: SessionContext, budget: QueryBudget, read: (budget: QueryBudget) => Promise<T>, signal?: AbortSignal): Promise<T> {
-    await this.admit(actor, signal);
+  /** Runs one request's store reads with its fresh `budget` and charges the rows they examined — also when they ran out (query too expensive) or failed. */
+  async metered<T>(actor: SessionContext, budget: QueryBudget, read: (budget: QueryBudget) => Promise<T>): Promise<T> {
     const start = budget.rowsLeft;
     try {
       return await read(budget);
     } finally {
-      this.spend(actor, start - Math.max(0, budget.rowsLeft));
+      this.bucket.spend(principal(actor), start - Math.max(0, budget.rowsLeft), this.clock());
     }
   }
 }

@@ -17,12 +17,9 @@ export function handOut(parts: CoreParts, actor: SessionContext, filters: Filter
   return narrowResults(parts.hooks.overwriteResults, actor, filters, events);
 }
 
-/**
- * Runs one request's store reads under `actor`'s query allowance (QueryAllowance): it may wait first,
- * then reads with a fresh query budget, whose rows examined are charged to the member.
- */
-export function meteredRead<T>(parts: CoreParts, actor: SessionContext, read: (budget: QueryBudget) => Promise<T>, signal?: AbortSignal): Promise<T> {
-  return parts.queries.metered(actor, queryBudget(parts.config), read, signal);
+/** Runs one request's store reads with a fresh query budget, whose rows examined are charged to the member's query allowance. */
+export function meteredRead<T>(parts: CoreParts, actor: SessionContext, read: (budget: QueryBudget) => Promise<T>): Promise<T> {
+  return parts.queries.metered(actor, queryBudget(parts.config), read);
 }
 
 /**
@@ -40,7 +37,6 @@ export async function readStored(parts: CoreParts, actor: SessionContext, filter
     parts,
     actor,
     (budget) => readGated(parts, actor, queryable, { ...(signal ? { signal } : {}), scan, budget, defaultLimit: limits.default_limit }),
-    signal,
   );
   if (signal?.aborted) return [];
   // shareLimits kept the filters' limits within max_request_events, give or take one per filter.

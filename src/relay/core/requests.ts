@@ -32,7 +32,7 @@ export function parseFilters(parts: CoreParts, raw: unknown[], verb: Verb): Filt
 
 /**
  * Who may read with these filters: the rejectFilter hooks (pure), then the chargeRequest hooks
- * (request rate), then the overwriteFilters hooks, which may narrow them — what they return is what
+ * (request rate), then the member's query allowance (QueryAllowance: may wait), then the overwriteFilters hooks, which may narrow them — what they return is what
  * is read and kept live. Every transport's reads pass here (WebSocket REQ/COUNT, REST).
  */
 export async function authorizeFilters(parts: CoreParts, actor: SessionContext, filters: Filter[], verb: Verb): Promise<Filter[] | Reason> {
@@ -44,6 +44,9 @@ export async function authorizeFilters(parts: CoreParts, actor: SessionContext, 
     const decision = charge(actor, verb);
     if (!decision.ok) return decision.reason;
   }
+  // Last, so a refused request costs nothing; may wait while the member's earlier requests are paid back.
+  const unaffordable = await parts.queries.admit(actor, filters.reduce((n, f) => n + filterValueCount(f), 0));
+  if (unaffordable) return unaffordable;
   let narrowed = filters;
   for (const hook of parts.hooks.overwriteFilters) narrowed = hook(actor, narrowed, verb);
   return narrowed;
