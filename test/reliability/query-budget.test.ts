@@ -4,11 +4,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestRelay, type RawClient, type TestRelay } from '../harness.js';
-import { identity, now, signed } from '../helpers.js';
+import { identity, now } from '../helpers.js';
 import { clientAs } from '../auth/e2e-support.js';
+import { GROUPS, publishGroupMessages } from './stored-group-messages.js';
 
 const member = identity();
-const GROUPS = Array.from({ length: 100 }, (_, i) => `group-${i}`);
 
 describe('issue 14 item 7: query budget', () => {
   let relay: TestRelay;
@@ -24,12 +24,7 @@ describe('issue 14 item 7: query budget', () => {
       },
     });
     m = await clientAs(relay.url, member);
-    const t = now() - 100;
-    const events = Array.from({ length: 1500 }, (_, i) => signed(identity(), { kind: 445, tags: [['h', GROUPS[i % GROUPS.length]!]], content: 'c', created_at: t }));
-    for (let i = 0; i < events.length; i += 100) {
-      const oks = await Promise.all(events.slice(i, i + 100).map((ev) => m.publish(ev)));
-      expect(oks.every((o) => o[2] === true)).toBe(true);
-    }
+    await publishGroupMessages(m, 1500);
   }, 120_000);
   afterAll(async () => {
     m.close();
