@@ -16,7 +16,7 @@ export type RelayMetrics = {
   invalidSignatures: Counter;
   slowClientsDropped: Counter;
   authFailures: Counter<'reason'>;
-  /** REQ/COUNT held back or refused because their member spent rate_limits.query_rows_per_minute. */
+  /** REQ/COUNT held back or refused because their member had spent rate_limits.query_rows_per_minute. */
   queryAllowance: Counter<'outcome'>;
   /** The `kind` label values of eventsTotal. */
   kindLabels: KindLabels;
@@ -95,7 +95,7 @@ export function createMetrics(): RelayMetrics {
     }),
     queryAllowance: new Counter({
       name: 'nostr_relay_query_allowance_total',
-      help: 'REQ and COUNT whose member had examined more stored rows than rate_limits.query_rows_per_minute allows: delayed (held until the allowance was back) or refused (rate-limited)',
+      help: 'REQ and COUNT whose member had spent its rate_limits.query_rows_per_minute (filter values and stored rows examined): delayed (held until the allowance was back) or refused (rate-limited)',
       labelNames: ['outcome'],
       registers,
     }),

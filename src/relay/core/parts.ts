@@ -37,6 +37,6 @@ export type CoreParts = {
   access: AccessPolicy;
   /** What connections without an allowed identity may cost (frame cap, byte budget, verifier share). */
   preauth: PreauthGuard;
-  /** The stored rows each member's REQs and COUNTs may examine per minute (every read of an actor passes it). */
+  /** What each member's REQs and COUNTs may cost per minute: every request is admitted through it, every read charged. */
   queries: QueryAllowance;
 };

@@ -32,8 +32,9 @@ export function parseFilters(parts: CoreParts, raw: unknown[], verb: Verb): Filt
 
 /**
  * Who may read with these filters: the rejectFilter hooks (pure), then the chargeRequest hooks
- * (request rate), then the member's query allowance (QueryAllowance: may wait), then the overwriteFilters hooks, which may narrow them — what they return is what
- * is read and kept live. Every transport's reads pass here (WebSocket REQ/COUNT, REST).
+ * (request rate), then the member's query allowance (QueryAllowance: may wait), then the
+ * overwriteFilters hooks, which may narrow them — what they return is what is read and kept live.
+ * Every transport's reads pass here (WebSocket REQ/COUNT, REST).
  */
 export async function authorizeFilters(parts: CoreParts, actor: SessionContext, filters: Filter[], verb: Verb): Promise<Filter[] | Reason> {
   for (const hook of parts.hooks.rejectFilter) {
