@@ -40,6 +40,8 @@ export function relayInfo(config: RelayConfig, contributions: Record<string, unk
       max_filter_values: l.max_filter_values,
       max_filter_values_per_request: l.max_filter_values_per_request,
       max_request_events: l.max_request_events,
+      // What one member's REQs and COUNTs may cost per minute (filter values + stored rows examined; 0: no limit).
+      query_rows_per_minute: config.rate_limits.query_rows_per_minute,
       max_limit: l.max_limit,
       default_limit: l.default_limit,
       max_subid_length: l.max_subid_length,

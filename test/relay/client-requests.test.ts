@@ -110,6 +110,7 @@ describe('client requests with the default limits', () => {
       max_filter_values: 1000,
       max_filter_values_per_request: 10000,
       max_request_events: 10000,
+      query_rows_per_minute: 2_000_000,
       max_limit: 5000,
       max_subid_length: 64,
       created_at_lower_limit: 94608000,
