@@ -53,25 +53,14 @@ export class TokenBucket {
 
   /** Takes `cost` tokens (default one) if there are that many; false when the key is over its rate. */
   take(key: string, nowMs = Date.now(), cost = 1): boolean {
-    const limit = this.limit;
-    if (limit <= 0) return true;
-    const b = this.buckets.get(key);
-    if (b) {
-      const tokens = this.refilled(b, nowMs);
-      if (tokens < cost) return false;
-      b.tokens = tokens - cost;
-      b.at = nowMs;
-      return true;
-    }
-    if (cost > limit) return false;
-    if (this.buckets.size >= this.maxKeys) this.prune(nowMs);
-    this.buckets.set(key, { tokens: limit - cost, at: nowMs });
+    if (this.available(key, nowMs) < cost) return false;
+    this.spend(key, cost, nowMs);
     return true;
   }
 
   /**
-   * Takes `cost` tokens whether or not there are that many: the bucket may go into debt, which it
-   * pays back at the refill rate (a cost known only afterwards, such as the rows a query examined).
+   * Takes `cost` tokens whether or not there are that many (`take` checks first): the bucket may go into
+   * debt, which it pays back at the refill rate (a cost known only afterwards, such as the rows a query examined).
    */
   spend(key: string, cost: number, nowMs = Date.now()): void {
     const limit = this.limit;
