@@ -11,16 +11,21 @@ export type CheckpointWorkerMessage = { type: 'ready' } | { type: 'failed'; mess
  * How often the worker checkpoints by default. Each checkpoint copies every page committed since the
  * last one once, however many commits rewrote it (index roots and inner pages, the table's last
  * leaf): at 250 ms the ingest bench spends ~100 µs less CPU per event than at 50 ms (474–510 vs
- * 613–614 µs; 1,000 ms no better). The WAL grows ~4,000 pages between runs at 2,500 events/s, under
+ * 613–614 µs; 1,000 ms no better). The WAL grows ~20–30 MiB between runs at 2,500 events/s (8 KiB pages), under
  * the backstop below.
  */
 const DEFAULT_INTERVAL_MS = 250;
 /** SQLite's own default: checkpoint when the WAL passes 1,000 pages. Used again when the worker stops. */
 const AUTO_CHECKPOINT_PAGES = 1000;
-/** While the worker runs, the relay's connection checkpoints only past this many WAL pages (32 MiB at 4 KiB). */
-const BACKSTOP_CHECKPOINT_PAGES = 8192;
+/** While the worker runs, the relay's connection checkpoints only past this much WAL (in pages of the file's size). */
+const BACKSTOP_CHECKPOINT_BYTES = 32 * 1024 * 1024;
 /** After a checkpoint the WAL is rewritten from its start; past this size it is also truncated. */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+
+/** The backstop in pages of this file (4 KiB in files made before schema.ts's PAGE_SIZE, 8 KiB since). */
+function backstopPages(db: Database): number {
+  return BACKSTOP_CHECKPOINT_BYTES / (db.pragma('page_size', { simple: true }) as number);
+}
 
 /**
  * Moves WAL checkpoints off the event loop. SQLite runs a checkpoint inside whichever commit
@@ -28,7 +33,7 @@ const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
  * measured in-process at ~60% of the wall time of saving batches of 16 mixed events (146 → 61 µs
  * per event without it). Here a worker thread with its own connection runs a PASSIVE checkpoint
  * every `intervalMs` (`storage.sqlite.checkpoint_interval_ms`) and does that copying. The relay's
- * connection keeps a backstop at 8,192 pages: by then the worker has copied nearly everything, so its checkpoint is short, and as no
+ * connection keeps a backstop at 32 MiB of WAL: by then the worker has copied nearly everything, so its checkpoint is short, and as no
  * commit can land while the writer itself checkpoints, it catches up and the WAL starts over (a PASSIVE checkpoint from another
  * thread may never catch up with a busy writer; measured: the WAL grew to 1.1 GB in 30,000 events
  * without the backstop). Durability is unchanged: commits still reach the WAL before `OK true`.
@@ -48,7 +53,7 @@ export class WalCheckpointer {
       worker.once('message', () => resolve());
     });
     db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-    db.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+    db.pragma(`wal_autocheckpoint = ${backstopPages(db)}`);
     const fallBack = (why: string): void => {
       if (db.open) db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
       opts.onFailure?.(why);
