@@ -57,8 +57,8 @@ describe('sqlite WAL checkpoints in a worker thread', () => {
     const insert = db.prepare('INSERT INTO kv (collection, key, value) VALUES (?, ?, ?)');
     // ~2 MiB in 200 commits: below the connection's own backstop, so only the worker can copy it.
     for (let i = 0; i < 200; i++) insert.run('c', `k${i}`, randomBytes(8192).toString('base64'));
-    // 32 MiB of the file's pages (8 KiB: schema.ts's PAGE_SIZE).
-    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(4096);
+    // 32 MiB of the file's 4 KiB pages.
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(8192);
     await expect.poll(() => statSync(path).size, { timeout: 5000, interval: 20 }).toBeGreaterThan(before + 2_000_000);
   });
 

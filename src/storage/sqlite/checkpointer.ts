@@ -11,7 +11,7 @@ export type CheckpointWorkerMessage = { type: 'ready' } | { type: 'failed'; mess
  * How often the worker checkpoints by default. Each checkpoint copies every page committed since the
  * last one once, however many commits rewrote it (index roots and inner pages, the table's last
  * leaf): at 250 ms the ingest bench spends ~100 µs less CPU per event than at 50 ms (474–510 vs
- * 613–614 µs; 1,000 ms no better). The WAL grows ~20–30 MiB between runs at 2,500 events/s (8 KiB pages), under
+ * 613–614 µs; 1,000 ms no better). The WAL grows ~15 MiB between runs at 2,500 events/s, under
  * the backstop below.
  */
 const DEFAULT_INTERVAL_MS = 250;
@@ -22,7 +22,7 @@ const BACKSTOP_CHECKPOINT_BYTES = 32 * 1024 * 1024;
 /** After a checkpoint the WAL is rewritten from its start; past this size it is also truncated. */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 
-/** The backstop in pages of this file (4 KiB in files made before schema.ts's PAGE_SIZE, 8 KiB since). */
+/** The backstop in pages of this file (8,192 at SQLite's default 4 KiB; a file made by another tool may differ). */
 function backstopPages(db: Database): number {
   return BACKSTOP_CHECKPOINT_BYTES / (db.pragma('page_size', { simple: true }) as number);
 }

@@ -4,15 +4,6 @@ import type { Database } from 'better-sqlite3';
 export const SCHEMA_VERSION = 2;
 
 /**
- * Page size of a new database file (SQLite's default is 4 KiB). A commit writes every page it dirtied to
- * the WAL, as one frame (two `pwrite`s) each: with 8 KiB pages an event of the ingest mix costs 4.6 frames
- * instead of 6.2 (gift wraps of 4–40 KB span half as many overflow pages, index leaves split half as often),
- * and ingest costs ~10% less CPU (bench/wal-frames.ts; README "Performance"). An existing file keeps
- * the size it was created with: changing it needs a VACUUM outside WAL mode, which the relay never does.
- */
-export const PAGE_SIZE = 8192;
-
-/**
  * Tables and indexes of the SQLite backend.
  *
  * - `events`: one row per stored event. `seq` is the rowid (small join key for the tag table);
@@ -108,8 +99,6 @@ CREATE INDEX IF NOT EXISTS kv_expires ON kv (expires_at) WHERE expires_at IS NOT
  * Throws when the file was written by a newer schema version, rather than guessing.
  */
 export function applySchema(db: Database, opts: { synchronous: 'NORMAL' | 'FULL' }): void {
-  // Takes effect only before the file's first page is written (a new file); a no-op on an existing one.
-  db.pragma(`page_size = ${PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${opts.synchronous}`);
   db.pragma('foreign_keys = OFF');
