@@ -45,5 +45,30 @@ export function indexedTags(ev: Pick<NostrEvent, 'tags'>): [string, string][] {
   return out;
 }
 
-/** The JSON stored in `raw`: exactly the NIP-01 fields, so no extra property of the object leaks into reads. */
-export const rawJson: (ev: NostrEvent) => string = serializeEvent;
+/**
+ * The JSON stored in `raw` — exactly what serializeEvent gives (the seven NIP-01 fields in its order, so no
+ * extra property of the object leaks into reads) — built by SQLite inside the INSERT from the event's
+ * fields: `json_quote` escapes a string as JSON.stringify does (every BMP code point and astral character:
+ * test/storage/sqlite-raw-json.test.ts), and the event loop no longer allocates the text (~2.3× the event in
+ * JSON.stringify's builder, a quarter of what the event loop allocated per event of the ingest mix). The
+ * tags are small and stringified here. A string with a lone surrogate is the exception: better-sqlite3
+ * would bind it as U+FFFD, where JSON.stringify writes `\udXXX`, so such an event binds its JSON as `@raw`.
+ */
+export const RAW_JSON_SQL = `coalesce(@raw, '{"id":' || json_quote(@id) || ',"pubkey":' || json_quote(@pubkey) || ',"created_at":' || CAST(@created_at AS INTEGER) || ',"kind":' || CAST(@kind AS INTEGER) || ',"tags":' || @tags || ',"content":' || json_quote(@content) || ',"sig":' || json_quote(@sig) || '}')`;
+
+/** The parameters of an INSERT INTO events with RAW_JSON_SQL as its `raw`. */
+export function rawJsonParams(ev: NostrEvent, d: string | null, expiresAt: number | null): Record<string, string | number | null> {
+  const bindable = ev.content.isWellFormed() && ev.id.isWellFormed() && ev.pubkey.isWellFormed() && ev.sig.isWellFormed();
+  return {
+    id: ev.id,
+    pubkey: ev.pubkey,
+    kind: ev.kind,
+    created_at: ev.created_at,
+    d,
+    expires_at: expiresAt,
+    sig: ev.sig,
+    tags: bindable ? JSON.stringify(ev.tags) : null,
+    content: bindable ? ev.content : null,
+    raw: bindable ? null : serializeEvent(ev),
+  };
+}

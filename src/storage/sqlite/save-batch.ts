@@ -4,7 +4,7 @@ import type { VerifiedEvent } from '../../nostr/event.js';
 import { DELETION_KIND } from '../../nostr/kinds.js';
 import type { SaveItem, SaveResult, SaveStatus } from '../types.js';
 import { toStorageError } from './errors.js';
-import { coordinateD, expiresAtOf, indexedTags, rawJson } from './event-row.js';
+import { coordinateD, expiresAtOf, indexedTags, rawJsonParams, RAW_JSON_SQL } from './event-row.js';
 
 export type { SaveItem };
 
@@ -46,7 +46,7 @@ export class SqliteBatchSaver {
       addressUntil: db.prepare('SELECT until FROM deleted_addresses WHERE kind = ? AND pubkey = ? AND d = ?').pluck(),
       coordinate: db.prepare('SELECT seq, id, created_at FROM events WHERE kind = ? AND pubkey = ? AND d = ?'),
       insertEvent: db.prepare(
-        'INSERT INTO events (id, pubkey, kind, created_at, d, expires_at, raw) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        `INSERT INTO events (id, pubkey, kind, created_at, d, expires_at, raw) VALUES (@id, @pubkey, @kind, @created_at, @d, @expires_at, ${RAW_JSON_SQL})`,
       ),
       insertTag: db.prepare('INSERT OR IGNORE INTO tags (name, value, created_at, eid) VALUES (?, ?, ?, ?)'),
       targetById: db.prepare('SELECT seq, pubkey, kind, raw FROM events WHERE id = ?'),
@@ -102,8 +102,7 @@ export class SqliteBatchSaver {
         this.deleteSeq(current.seq);
       }
     }
-    const raw = rawJson(ev);
-    const { lastInsertRowid } = this.st.insertEvent.run(ev.id, ev.pubkey, ev.kind, ev.created_at, d ?? null, expiresAtOf(ev) ?? null, raw);
+    const { lastInsertRowid } = this.st.insertEvent.run(rawJsonParams(ev, d ?? null, expiresAtOf(ev) ?? null));
     for (const [name, value] of indexedTags(ev)) this.st.insertTag.run(name, value, ev.created_at, lastInsertRowid);
     if (deletion && ev.kind === DELETION_KIND) this.applyDeletion(ev, deletion, mayDelete);
     return 'saved';
