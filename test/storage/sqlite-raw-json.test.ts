@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { VerifiedEvent } from '../../src/nostr/event.js';
+import type { NostrEvent, VerifiedEvent } from '../../src/nostr/event.js';
 import { openSqliteStorage } from '../../src/storage/sqlite/index.js';
 
 // Stored as given: the store trusts its caller to have verified, so these need no real signatures.
@@ -13,7 +13,7 @@ function event(content: string, over: Partial<VerifiedEvent> = {}): VerifiedEven
 }
 
 /** The text a relay must store and serve for an event: its seven NIP-01 fields through JSON.stringify, in this order. */
-const canonical = (ev: VerifiedEvent): string =>
+const canonical = (ev: NostrEvent): string =>
   JSON.stringify({ id: ev.id, pubkey: ev.pubkey, created_at: ev.created_at, kind: ev.kind, tags: ev.tags, content: ev.content, sig: ev.sig });
 
 /** Every code point of the Basic Multilingual Plane but the surrogates, in one string. */

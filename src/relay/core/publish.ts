@@ -101,7 +101,9 @@ function failureOutcome(parts: CoreParts, eventId: string, err: unknown, connId?
 /** The first refusal of the pure rejectEvent hooks, then of the chargeEvent hooks (which spend budgets only when they accept). */
 async function firstRefusal(parts: CoreParts, actor: SessionContext, ev: VerifiedEvent): Promise<Reason | undefined> {
   for (const hook of parts.hooks.rejectEvent) {
-    const decision = await hook(actor, ev);
+    // Most policies answer at once: awaiting only a promise spares each event a dozen microtask turns.
+    const answer = hook(actor, ev);
+    const decision = answer instanceof Promise ? await answer : answer;
     if (!decision.ok) return decision.reason;
   }
   for (const charge of parts.hooks.chargeEvent) {
@@ -242,7 +244,8 @@ export async function stagePublish(
 async function runObservers(parts: CoreParts, actor: SessionContext, ev: VerifiedEvent): Promise<void> {
   for (const hook of parts.hooks.onEventSaved) {
     try {
-      await hook(actor, ev);
+      const done = hook(actor, ev);
+      if (done instanceof Promise) await done;
     } catch (err) {
       parts.logger.error({ connId: actor.connId, eventId: ev.id, err: (err as Error).message }, 'onEventSaved hook failed');
     }
