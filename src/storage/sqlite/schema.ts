@@ -7,7 +7,7 @@ export const SCHEMA_VERSION = 2;
  * Tables and indexes of the SQLite backend.
  *
  * - `events`: one row per stored event. `seq` is the rowid (small join key for the tag table);
- *   `raw` is the event JSON as received, so reads never re-serialise. `d` is '' for replaceable
+ *   `raw` is the event's NIP-01 JSON (built inside the INSERT, event-row.ts RAW_JSON_SQL), so reads never re-serialise. `d` is '' for replaceable
  *   kinds, the d tag for addressable kinds and NULL otherwise; the partial unique index on
  *   (kind, pubkey, d) makes "one version per coordinate" an invariant of the database itself.
  * - `tags`: single-letter tags, one row per distinct (event, letter, value), with the event's
