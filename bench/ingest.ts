@@ -5,7 +5,7 @@ import type { NostrEvent } from '../src/nostr/event.js';
 import { ingestMix, verifyCeiling } from './ceiling.js';
 import { BenchClient } from './lib/client.js';
 import { mixedEvent } from './lib/events.js';
-import { startRelayProcess, type RelayProcessOptions } from './lib/relay-process.js';
+import { startRelayProcess, type RelayProcess, type RelayProcessOptions } from './lib/relay-process.js';
 import { benchIdentity, type BenchIdentity } from './lib/sign.js';
 import { int, ms, quantile, type Row } from './lib/stats.js';
 
@@ -22,6 +22,8 @@ export type IngestResult = {
   relayCpuS: number;
   mainThreadCpuS: number;
   batches: number;
+  /** The main thread's garbage collection during the load (gcFigures). */
+  gc: { scavenges: number; scavengeS: number; fullS: number };
 };
 
 /** What publishing a list of events over open connections gave. */
@@ -53,6 +55,20 @@ export async function ingestLoad(clients: BenchClient[], events: NostrEvent[], w
   return { accepted, refused, seconds: (performance.now() - t0) / 1000, latencies, firstRefusal };
 }
 
+/**
+ * The main thread's garbage collection so far, from the relay's default Node metrics (`nodejs_gc_duration_seconds`):
+ * scavenges (minor) and their seconds, and the seconds of major and incremental marking. Scavenges grow with what the
+ * event loop allocates per event, and their helper threads' CPU with them (README "Performance").
+ */
+async function gcFigures(relay: RelayProcess): Promise<{ scavenges: number; scavengeS: number; fullS: number }> {
+  const metric = (name: string, kind: string) => relay.metric(`nodejs_gc_duration_seconds_${name}`, `kind="${kind}"`);
+  return {
+    scavenges: await metric('count', 'minor'),
+    scavengeS: await metric('sum', 'minor'),
+    fullS: (await metric('sum', 'major')) + (await metric('sum', 'incremental')),
+  };
+}
+
 /** Publishes `events` over `conns` authenticated connections to a fresh relay started with `relayOpts`. */
 export async function ingestRun(conns: number, events: NostrEvent[], relayOpts: RelayProcessOptions = {}, ids?: BenchIdentity[]): Promise<IngestResult> {
   const who = ids ?? Array.from({ length: conns }, (_, i) => benchIdentity(`ingest-${i}`));
@@ -62,14 +78,17 @@ export async function ingestRun(conns: number, events: NostrEvent[], relayOpts: 
     const cpu0 = relay.cpuSeconds();
     const main0 = relay.mainThreadCpuSeconds();
     const batches0 = await relay.metric('nostr_relay_store_operation_duration_seconds_count', 'save_batch');
+    const gc0 = await gcFigures(relay);
     const load = await ingestLoad(clients, events);
     const relayCpuS = relay.cpuSeconds() - cpu0;
     const mainThreadCpuS = relay.mainThreadCpuSeconds() - main0;
     const batches = (await relay.metric('nostr_relay_store_operation_duration_seconds_count', 'save_batch')) - batches0;
+    const gc1 = await gcFigures(relay);
+    const gc = { scavenges: gc1.scavenges - gc0.scavenges, scavengeS: gc1.scavengeS - gc0.scavengeS, fullS: gc1.fullS - gc0.fullS };
     for (const c of clients) c.close();
     if (load.refused > 0) process.stderr.write(`ingest: ${load.refused} refused, first: ${load.firstRefusal}\n`);
     const { accepted, refused, latencies } = load;
-    return { accepted, refused, perSecond: accepted / load.seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), relayCpuS, mainThreadCpuS, batches };
+    return { accepted, refused, perSecond: accepted / load.seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), relayCpuS, mainThreadCpuS, batches, gc };
   } finally {
     await relay.stop();
   }
@@ -108,6 +127,11 @@ export async function runIngest(size: number, conns = 16): Promise<Row[]> {
       bench: 'ingest',
       what: "relay main thread (event loop) CPU per event; events/s it allows; its share of the run's wall time",
       result: `${mainUs.toFixed(0)} µs; ${int(1e6 / mainUs)}/s; ${((100 * r.perSecond * mainUs) / 1e6).toFixed(0)}%`,
+    },
+    {
+      bench: 'ingest',
+      what: 'main thread garbage collection: scavenges per 1,000 events; their µs per event; major/incremental µs per event',
+      result: `${((1000 * r.gc.scavenges) / Math.max(1, r.accepted)).toFixed(2)}; ${((r.gc.scavengeS * 1e6) / Math.max(1, r.accepted)).toFixed(0)} µs; ${((r.gc.fullS * 1e6) / Math.max(1, r.accepted)).toFixed(0)} µs`,
     },
     ...(r.refused ? [{ bench: 'ingest', what: 'refused', result: int(r.refused) }] : []),
   ];
