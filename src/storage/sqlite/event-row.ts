@@ -56,8 +56,8 @@ export function indexedTags(ev: Pick<NostrEvent, 'tags'>): [string, string][] {
  */
 export const RAW_JSON_SQL = `coalesce(@raw, '{"id":' || json_quote(@id) || ',"pubkey":' || json_quote(@pubkey) || ',"created_at":' || CAST(@created_at AS INTEGER) || ',"kind":' || CAST(@kind AS INTEGER) || ',"tags":' || @tags || ',"content":' || json_quote(@content) || ',"sig":' || json_quote(@sig) || '}')`;
 
-/** The parameters of an INSERT INTO events with RAW_JSON_SQL as its `raw`. */
-export function rawJsonParams(ev: NostrEvent, d: string | null, expiresAt: number | null): Record<string, string | number | null> {
+/** Every parameter of the events INSERT (RAW_JSON_SQL builds `raw` from them, or takes `@raw` when it must). */
+export function insertEventParams(ev: NostrEvent, d: string | null, expiresAt: number | null): Record<string, string | number | null> {
   const bindable = ev.content.isWellFormed() && ev.id.isWellFormed() && ev.pubkey.isWellFormed() && ev.sig.isWellFormed();
   return {
     id: ev.id,

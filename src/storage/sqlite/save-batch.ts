@@ -4,7 +4,7 @@ import type { VerifiedEvent } from '../../nostr/event.js';
 import { DELETION_KIND } from '../../nostr/kinds.js';
 import type { SaveItem, SaveResult, SaveStatus } from '../types.js';
 import { toStorageError } from './errors.js';
-import { coordinateD, expiresAtOf, indexedTags, rawJsonParams, RAW_JSON_SQL } from './event-row.js';
+import { coordinateD, expiresAtOf, indexedTags, insertEventParams, RAW_JSON_SQL } from './event-row.js';
 
 export type { SaveItem };
 
@@ -102,7 +102,7 @@ export class SqliteBatchSaver {
         this.deleteSeq(current.seq);
       }
     }
-    const { lastInsertRowid } = this.st.insertEvent.run(rawJsonParams(ev, d ?? null, expiresAtOf(ev) ?? null));
+    const { lastInsertRowid } = this.st.insertEvent.run(insertEventParams(ev, d ?? null, expiresAtOf(ev) ?? null));
     for (const [name, value] of indexedTags(ev)) this.st.insertTag.run(name, value, ev.created_at, lastInsertRowid);
     if (deletion && ev.kind === DELETION_KIND) this.applyDeletion(ev, deletion, mayDelete);
     return 'saved';
