@@ -114,9 +114,14 @@ export function rememberJson(ev: NostrEvent, json: string): void {
   knownJson.set(ev, json);
 }
 
+/** The JSON recorded for `ev` by rememberJson, if any (nothing is serialized). */
+export function rememberedJson(ev: NostrEvent): string | undefined {
+  return knownJson.get(ev);
+}
+
 /** The serialization sent to subscribers: only the seven NIP-01 fields, in a stable order. */
 export function serializeEvent(ev: NostrEvent): string {
-  const known = knownJson.get(ev);
+  const known = rememberedJson(ev);
   if (known !== undefined) return known;
   return JSON.stringify({
     id: ev.id,

@@ -1,4 +1,4 @@
-import { serializeEvent } from '../../nostr/frames.js';
+import { rememberedJson, serializeEvent } from '../../nostr/frames.js';
 import { firstTagValue, type NostrEvent } from '../../nostr/event.js';
 import { kindClass } from '../../nostr/kinds.js';
 
@@ -56,9 +56,14 @@ export function indexedTags(ev: Pick<NostrEvent, 'tags'>): [string, string][] {
  */
 export const RAW_JSON_SQL = `coalesce(@raw, '{"id":' || json_quote(@id) || ',"pubkey":' || json_quote(@pubkey) || ',"created_at":' || CAST(@created_at AS INTEGER) || ',"kind":' || CAST(@kind AS INTEGER) || ',"tags":' || @tags || ',"content":' || json_quote(@content) || ',"sig":' || json_quote(@sig) || '}')`;
 
-/** Every parameter of the events INSERT (RAW_JSON_SQL builds `raw` from them, or takes `@raw` when it must). */
+/**
+ * Every parameter of the events INSERT: RAW_JSON_SQL builds `raw` from them, or takes `@raw` — the text already
+ * known for the event (the writer thread's and a cluster primary's, which received it), or one a string with a
+ * lone surrogate needs.
+ */
 export function insertEventParams(ev: NostrEvent, d: string | null, expiresAt: number | null): Record<string, string | number | null> {
-  const bindable = ev.content.isWellFormed() && ev.id.isWellFormed() && ev.pubkey.isWellFormed() && ev.sig.isWellFormed();
+  const known = rememberedJson(ev);
+  const bindable = known === undefined && ev.content.isWellFormed() && ev.id.isWellFormed() && ev.pubkey.isWellFormed() && ev.sig.isWellFormed();
   return {
     id: ev.id,
     pubkey: ev.pubkey,
@@ -69,6 +74,6 @@ export function insertEventParams(ev: NostrEvent, d: string | null, expiresAt: n
     sig: ev.sig,
     tags: bindable ? JSON.stringify(ev.tags) : null,
     content: bindable ? ev.content : null,
-    raw: bindable ? null : serializeEvent(ev),
+    raw: bindable ? null : (known ?? serializeEvent(ev)),
   };
 }

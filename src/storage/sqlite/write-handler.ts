@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import type { VerifiedEvent } from '../../nostr/event.js';
+import { rememberJson } from '../../nostr/frames.js';
 import { EventRemover } from './event-remover.js';
 import { SqliteBatchSaver, type SaveItem } from './save-batch.js';
 import { ITEM_SEPARATOR, type ItemOutcome, type WriteReply, type WriteRequest } from './write-protocol.js';
@@ -30,11 +31,16 @@ export function createWriteHandler(db: Database): (req: WriteRequest) => WriteRe
         const items = decoder
           .decode(req.batch)
           .split(ITEM_SEPARATOR)
-          .map((json, i) => ({
-            event: JSON.parse(json) as VerifiedEvent,
-            ...(deletions.has(i) ? { deletion: deletions.get(i) } : {}),
-            ...(rules.has(i) ? { mayDelete: rules.get(i) } : {}),
-          }));
+          .map((json, i) => {
+            const event = JSON.parse(json) as VerifiedEvent;
+            // Stored as received (insertEventParams), not serialized again.
+            rememberJson(event, json);
+            return {
+              event,
+              ...(deletions.has(i) ? { deletion: deletions.get(i) } : {}),
+              ...(rules.has(i) ? { mayDelete: rules.get(i) } : {}),
+            };
+          });
         const results = saveTx.immediate(items);
         const outcomes: ItemOutcome[] = results.map((r) => (r.status === 'error' ? { code: codeOf(r.error) } : r.status));
         return { type: 'saved', id: req.id, outcomes };
